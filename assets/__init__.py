@@ -1,0 +1,1 @@
+"""Asset definitions by layer: reference, raw (per feed), staging, marts and the analysts' file."""

@@ -1,0 +1,134 @@
+"""Per-feed assets: the raw submissions as received, their GX suite as a blocking check, and
+the conformed staging table. One factory builds the three for each feed from its contract."""
+
+from pathlib import Path
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from assets.metadata import table_metadata
+from pipelines.contracts import FEEDS, load_contract
+from pipelines.ingest import receive_feed
+from pipelines.ledger import pending, record_verdict
+from pipelines.resources import Warehouse
+from pipelines.validation import validate_submissions
+from pipelines.warehouse import run_sql
+
+SUITE_CHECK = "gx_suite"
+
+
+def raw_key(feed: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", feed])
+
+
+def staging_key(feed: str) -> dg.AssetKey:
+    return dg.AssetKey(["staging", feed])
+
+
+def build_raw_asset(feed: str) -> dg.AssetsDefinition:
+    contract = load_contract(feed)
+
+    @dg.asset(
+        key=raw_key(feed),
+        group_name=feed,
+        kinds={"duckdb"},
+        tags={"feed": feed},
+        description=(
+            f"{contract.title_en} ({contract.title_zh}) as received: every file dropped in "
+            f"landing/{feed}/<department>/, archived by SHA-256, recorded in ledger.submissions "
+            f"and loaded as text into raw.{feed}, one row per source row. Grain: {contract.grain}"
+        ),
+    )
+    def raw_feed(context: AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+        with warehouse.connect() as con:
+            received = receive_feed(con, Path(warehouse.landing), Path(warehouse.archive), feed)
+            metadata = table_metadata(con, "raw", feed)
+        for submission in received:
+            note = f"; {submission.message_en}" if submission.message_en else ""
+            context.log.info(
+                f"{submission.file_name} ({submission.department}): {submission.status}, "
+                f"{submission.rows_read} rows{note}"
+            )
+        metadata["files_received"] = dg.MetadataValue.int(len(received))
+        metadata["submissions"] = dg.MetadataValue.md(
+            "\n".join(
+                f"- `{s.submission_id}` {s.department or '?'} / {s.file_name}: **{s.status}**"
+                for s in received
+            )
+            or "no new files"
+        )
+        return dg.MaterializeResult(metadata=metadata)
+
+    return raw_feed
+
+
+def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=raw_key(feed),
+        name=SUITE_CHECK,
+        blocking=True,
+        description=f"Runs expectations/{feed}.json (GX Core) on each new submission: bad rows go "
+        "to ledger.quarantine with a reason; a file failing file-level rules, or with more bad "
+        "rows than the feed's threshold, is rejected. Fails when a submission was rejected.",
+    )
+    def suite_check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            verdicts = validate_submissions(con, feed, pending(con, feed))
+            outcomes = {
+                submission_id: (record_verdict(con, feed, submission_id, verdict), verdict)
+                for submission_id, verdict in verdicts.items()
+            }
+        rejected = [s for s, (status, _) in outcomes.items() if status == "rejected"]
+        return dg.AssetCheckResult(
+            passed=not rejected,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "submissions_validated": len(outcomes),
+                "submissions_rejected": len(rejected),
+                "rows_quarantined": sum(v.quarantined_rows for _, v in outcomes.values()),
+                "outcomes": dg.MetadataValue.md(
+                    "\n".join(
+                        f"- `{s}`: **{status}**, {v.quarantined_rows}/{v.rows_checked} rows "
+                        f"quarantined, {v.expectations_failed}/{v.expectations_run} "
+                        "expectations failed"
+                        for s, (status, v) in outcomes.items()
+                    )
+                    or "nothing new to validate"
+                ),
+            },
+        )
+
+    return suite_check
+
+
+def build_staging_asset(feed: str) -> dg.AssetsDefinition:
+    contract = load_contract(feed)
+
+    @dg.asset(
+        key=staging_key(feed),
+        deps=[raw_key(feed)],
+        group_name=feed,
+        kinds={"duckdb"},
+        tags={"feed": feed},
+        description=(
+            f"{contract.title_en}, typed and conformed: rows of the current (latest accepted) "
+            f"submission for each department and period, without quarantined rows; table "
+            f"staging.{feed}. Grain: {contract.grain}"
+        ),
+    )
+    def staging_feed(warehouse: Warehouse) -> dg.MaterializeResult:
+        with warehouse.connect() as con:
+            run_sql(
+                con,
+                "staging/feed",
+                {"feed": feed},
+                identifiers={"feed": feed, "feed_typed": f"{feed}_typed"},
+            )
+            return dg.MaterializeResult(metadata=table_metadata(con, "staging", feed))
+
+    return staging_feed
+
+
+raw_assets = [build_raw_asset(feed) for feed in FEEDS]
+suite_checks = [build_suite_check(feed) for feed in FEEDS]
+staging_assets = [build_staging_asset(feed) for feed in FEEDS]

@@ -1,0 +1,145 @@
+"""The marts analysts and leaders read: dimensions, one fact table per feed, and the scorecard."""
+
+import dagster as dg
+
+from assets.feeds import staging_key
+from assets.metadata import table_metadata
+from pipelines.resources import Scoring, Warehouse
+from pipelines.settings import PLAN_YEAR
+from pipelines.warehouse import run_sql
+
+MARTS = "marts"
+
+
+def mart_spec(table: str, description: str, deps: list) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        [MARTS, table], group_name=MARTS, description=description, deps=deps, kinds={"duckdb"}
+    )
+
+
+def materialize_sql(warehouse: Warehouse, sql_name: str, tables: list[str], params: dict):
+    """Run one SQL file and report each table it builds."""
+    with warehouse.connect() as con:
+        run_sql(con, sql_name, params)
+        for table in tables:
+            yield dg.MaterializeResult(
+                asset_key=[MARTS, table], metadata=table_metadata(con, MARTS, table)
+            )
+
+
+REFERENCE = [dg.AssetKey(["reference", "targets"]), dg.AssetKey(["reference", "departments"])]
+
+
+@dg.multi_asset(
+    specs=[
+        mart_spec(
+            "dim_department",
+            "Departments, one row each (code, Chinese and English "
+            "name); table marts.dim_department.",
+            REFERENCE,
+        ),
+        mart_spec(
+            "dim_indicator",
+            "The 21 indicators with the target version in force: "
+            "target, comparator, tolerance, unit, measure, lead department, feed; "
+            "table marts.dim_indicator.",
+            REFERENCE,
+        ),
+        mart_spec(
+            "target_history",
+            "Every version of every 2024 target, with is_current; "
+            "a revised target adds a version and the original stays; "
+            "table marts.target_history.",
+            REFERENCE,
+        ),
+    ]
+)
+def dimensions(warehouse: Warehouse):
+    """Departments and the indicator catalog as analysts query them."""
+    yield from materialize_sql(
+        warehouse,
+        "marts/dimensions",
+        ["dim_department", "target_history", "dim_indicator"],
+        {"plan_year": PLAN_YEAR},
+    )
+
+
+FACTS = {
+    "fact_projects": "projects",
+    "fact_enterprise_events": "enterprise_registrations",
+    "fact_tourism_revenue": "tourism_revenue",
+    "fact_school_places": "school_places",
+    "fact_headline_statistics": "headline_statistics",
+}
+
+
+@dg.multi_asset(
+    specs=[
+        mart_spec(
+            table,
+            f"Conformed {feed} rows of the current submissions, one row per "
+            f"row of the feed's grain, amounts also in 亿元; table marts.{table}.",
+            [staging_key(feed)],
+        )
+        for table, feed in FACTS.items()
+    ]
+)
+def facts(warehouse: Warehouse):
+    """One fact table per feed, read from staging."""
+    yield from materialize_sql(warehouse, "marts/facts", list(FACTS), {})
+
+
+@dg.asset(
+    key=[MARTS, "feed_metrics"],
+    group_name=MARTS,
+    kinds={"duckdb"},
+    deps=[dg.AssetKey([MARTS, t]) for t in FACTS],
+)
+def feed_metrics(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Every feed as one value per department, metric and month (year to date), with the
+    submissions behind it; months with missing data are absent. Table marts.feed_metrics."""
+    with warehouse.connect() as con:
+        run_sql(con, "marts/feed_metrics", {"plan_year": PLAN_YEAR})
+        return dg.MaterializeResult(metadata=table_metadata(con, MARTS, "feed_metrics"))
+
+
+@dg.asset(
+    key=[MARTS, "indicator_actuals"],
+    group_name=MARTS,
+    kinds={"duckdb"},
+    deps=[dg.AssetKey([MARTS, "feed_metrics"]), dg.AssetKey([MARTS, "dim_indicator"])],
+)
+def indicator_actuals(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Each indicator's actual per month of 2024 as its catalog row defines it (count, sum,
+    growth vs the same months of 2023, stock, relative); table marts.indicator_actuals."""
+    with warehouse.connect() as con:
+        run_sql(con, "marts/indicator_actuals", {"plan_year": PLAN_YEAR})
+        return dg.MaterializeResult(metadata=table_metadata(con, MARTS, "indicator_actuals"))
+
+
+@dg.multi_asset(
+    specs=[
+        mart_spec(
+            "indicator_progress_monthly",
+            "Each indicator scored every month of 2024: "
+            "actual, 序时进度, share of target, status, projection; "
+            "table marts.indicator_progress_monthly.",
+            [dg.AssetKey([MARTS, "indicator_actuals"])],
+        ),
+        mart_spec(
+            "indicator_progress",
+            "The scorecard: one row per indicator at its latest "
+            "month with data, with status (met/ahead/on_pace/behind/no_data and 已完成/"
+            "超进度/达进度/欠进度/数据缺报); table marts.indicator_progress.",
+            [dg.AssetKey([MARTS, "indicator_actuals"])],
+        ),
+    ]
+)
+def indicator_progress(warehouse: Warehouse, scoring: Scoring):
+    """Score every indicator against its target, month by month and as of its latest month."""
+    yield from materialize_sql(
+        warehouse,
+        "marts/indicator_progress",
+        ["indicator_progress_monthly", "indicator_progress"],
+        {"plan_year": PLAN_YEAR, "pace_band": scoring.pace_band},
+    )

@@ -1,0 +1,37 @@
+"""The analysts' DuckDB file: a finished copy of the marts and the ledger, swapped in atomically."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from assets.marts import dimensions, facts, feed_metrics, indicator_actuals, indicator_progress
+from pipelines.resources import Warehouse
+from pipelines.warehouse import publish_copy
+
+PUBLISHED_SCHEMAS = ["marts", "ledger"]
+
+
+@dg.asset(
+    key=["analysts", "warehouse_file"],
+    group_name="analysts",
+    kinds={"duckdb"},
+    deps=[
+        *dimensions.keys,
+        *facts.keys,
+        feed_metrics.key,
+        indicator_actuals.key,
+        *indicator_progress.keys,
+    ],
+)
+def analysts_warehouse_file(warehouse: Warehouse) -> dg.MaterializeResult:
+    """The file analysts open (data/warehouse/analysts.duckdb by default): the marts and the
+    submission ledger, written to a new file in a storage format DuckDB 1.x clients read, then
+    swapped in with os.replace so a reader never sees a half-written copy or waits on a lock."""
+    with warehouse.connect() as con:
+        publish_copy(con, Path(warehouse.analysts_path), PUBLISHED_SCHEMAS)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(warehouse.analysts_path),
+            "schemas": dg.MetadataValue.text(", ".join(PUBLISHED_SCHEMAS)),
+        }
+    )

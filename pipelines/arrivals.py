@@ -1,0 +1,78 @@
+"""Decide which landed files are new: by content (SHA-256), never by modification time alone.
+
+This is the sensors' whole decision, kept as a plain function so it can be tested on its own.
+A file whose size or mtime changed since the last look is hashed again; a file modified within
+the last `settle_seconds` is still being copied and waits for a later tick.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.ingest import landing_files, sha256_of
+
+SETTLE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """A file in the landing folder as the sensor saw it."""
+
+    path: str
+    size: int
+    mtime: float
+
+
+@dataclass
+class ArrivalState:
+    """The sensor cursor: what each path hashed to at its last size and mtime, and hashes seen."""
+
+    hashed: dict[str, tuple[int, float, str]]
+    seen: set[str]
+
+    @classmethod
+    def from_cursor(cls, cursor: str | None) -> ArrivalState:
+        if not cursor:
+            return cls({}, set())
+        data = json.loads(cursor)
+        return cls({p: tuple(v) for p, v in data["hashed"].items()}, set(data["seen"]))
+
+    def to_cursor(self) -> str:
+        return json.dumps({"hashed": self.hashed, "seen": sorted(self.seen)}, sort_keys=True)
+
+
+def scan(landing: Path, feed: str) -> list[LandedFile]:
+    """The feed's landing files with their size and modification time."""
+    files = []
+    for path in landing_files(landing, feed):
+        stat = path.stat()
+        files.append(LandedFile(str(path), stat.st_size, stat.st_mtime))
+    return files
+
+
+def new_arrivals(
+    files: list[LandedFile], state: ArrivalState, now: float, settle_seconds: float = SETTLE_SECONDS
+) -> tuple[dict[str, str], ArrivalState]:
+    """The settled files whose content was not seen before, as {sha256: path}, and the new state.
+
+    Identical content under two names counts once; a path that vanished is forgotten.
+    """
+    hashed: dict[str, tuple[int, float, str]] = {}
+    fresh: dict[str, str] = {}
+    for landed in files:
+        cached = state.hashed.get(landed.path)
+        if cached and cached[0] == landed.size and cached[1] == landed.mtime:
+            digest = cached[2]
+        elif now - landed.mtime < settle_seconds:
+            continue
+        else:
+            try:
+                digest = sha256_of(Path(landed.path))
+            except FileNotFoundError:
+                continue
+        hashed[landed.path] = (landed.size, landed.mtime, digest)
+        if digest not in state.seen and digest not in fresh:
+            fresh[digest] = landed.path
+    return fresh, ArrivalState(hashed, state.seen | set(fresh))

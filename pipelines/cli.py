@@ -1,0 +1,150 @@
+"""`workplan`: what operators do without the UI: process the landing folder, rebuild, score.
+
+Every run goes through the local Dagster instance, so it appears in the Dagster UI as well.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+
+import click
+import dagster as dg
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pipelines.arrivals import scan
+from pipelines.contracts import FEEDS
+from pipelines.instance import local_instance
+from pipelines.jobs import ingest_job_name
+from pipelines.scorecard import render, scorecard_rows
+from pipelines.settings import PROJECT_ROOT, Settings
+
+console = Console()
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+PROGRESS_POLL_SECONDS = 0.25
+
+
+def run_job(job_name: str, settings: Settings) -> bool:
+    """Run one job in process on the local instance, with a progress bar over its steps."""
+    from pipelines.definitions import build_definitions
+
+    instance = local_instance(settings)
+    job = build_definitions(settings).resolve_job_def(job_name)
+    steps = len(job.graph.node_dict)
+    run_id = str(uuid.uuid4())
+    outcome: dict[str, object] = {}
+
+    def execute() -> None:
+        try:
+            result = job.execute_in_process(
+                instance=instance, run_id=run_id, run_config=QUIET_LOGS, raise_on_error=False
+            )
+            outcome["success"] = result.success
+        except Exception as error:  # reported below, after the progress bar closes
+            outcome["error"] = error
+
+    worker = threading.Thread(target=execute)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task(job_name, total=steps)
+        worker.start()
+        while worker.is_alive():
+            worker.join(PROGRESS_POLL_SECONDS)
+            done = instance.all_logs(
+                run_id,
+                of_type={
+                    dg.DagsterEventType.STEP_SUCCESS,
+                    dg.DagsterEventType.STEP_FAILURE,
+                    dg.DagsterEventType.STEP_SKIPPED,
+                },
+            )
+            progress.update(task, completed=len(done))
+        progress.update(task, completed=steps)
+    if "error" in outcome:
+        raise click.ClickException(f"{job_name} crashed: {outcome['error']}")
+    if not outcome["success"]:
+        console.print(
+            f"[red]{job_name} did not finish cleanly[/red]: a check failed or a step errored; "
+            f"see run {run_id} in the Dagster UI, and ledger.submissions for rejected files."
+        )
+    return bool(outcome["success"])
+
+
+def feeds_with_files(settings: Settings) -> list[str]:
+    return [feed for feed in FEEDS if scan(settings.landing, feed)]
+
+
+@click.group()
+def main() -> None:
+    """Score the Harbin New Area 2024 work plan from department feeds."""
+
+
+@main.command()
+def ingest() -> None:
+    """Process the landing folder now: each feed with files is received, validated and scored."""
+    settings = Settings.from_env()
+    for feed in feeds_with_files(settings):
+        run_job(ingest_job_name(feed), settings)
+
+
+@main.command()
+def refresh() -> None:
+    """Rebuild everything (the nightly job): receive anything new, re-score every indicator."""
+    settings = Settings.from_env()
+    if not run_job("refresh_all", settings):
+        raise SystemExit(1)
+
+
+@main.command()
+def scorecard() -> None:
+    """Print the scorecard from the analysts' DuckDB file."""
+    settings = Settings.from_env()
+    if not settings.analysts.exists():
+        raise click.ClickException(
+            f"{settings.analysts} does not exist yet; run `workplan refresh` first."
+        )
+    render(scorecard_rows(settings.analysts), console)
+
+
+@main.command()
+@click.option("--seed", default=2024, show_default=True, help="Seed for the demo generator.")
+def demo(seed: int) -> None:
+    """Write demo department files (2023-01 to 2024-10), run everything, print the scorecard."""
+    from pipelines.demo import write_demo_feeds
+
+    settings = Settings.from_env()
+    with console.status("Writing demo department files…"):
+        written = write_demo_feeds(settings.landing, seed=seed)
+    console.print(f"Wrote {len(written)} demo files under {settings.landing}")
+    ok = run_job("refresh_all", settings)
+    render(scorecard_rows(settings.analysts), console)
+    console.print(
+        f"\nAnalysts' DuckDB file: [bold]{settings.analysts}[/bold]\n"
+        f"Pipeline's own file:   {settings.warehouse}\n"
+        f"Dagster UI: [bold]workplan ui[/bold] (http://127.0.0.1:3000), instance at "
+        f"{settings.dagster_home}"
+    )
+    if not ok:
+        raise SystemExit(1)
+
+
+@main.command()
+@click.option("--port", default=3000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Bind address (local only).")
+def ui(port: int, host: str) -> None:
+    """Start the Dagster UI and daemon (sensors, schedule) on this machine's instance."""
+    settings = Settings.from_env()
+    local_instance(settings)
+    os.chdir(PROJECT_ROOT)
+    os.execvp(  # noqa: S606 - replaces this process with dagster dev, no shell
+        "dagster",
+        ["dagster", "dev", "-w", "workspace.yaml", "-h", host, "-p", str(port)],
+    )

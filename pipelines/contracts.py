@@ -1,0 +1,112 @@
+"""Feed contracts: what each department file holds, read from `contracts/<feed>.yaml`.
+
+The YAML files are the written contract a department signs up to; this module only gives them
+types so the reader, the validation and the templates share one definition.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+
+import yaml
+
+from pipelines.settings import CONTRACTS_ROOT
+
+FEEDS = (
+    "projects",
+    "enterprise_registrations",
+    "tourism_revenue",
+    "school_places",
+    "headline_statistics",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One template column: its canonical name, the Chinese header and accepted synonyms."""
+
+    name: str
+    header_zh: str
+    type: str
+    required: bool
+    synonyms: tuple[str, ...] = ()
+    unit: str | None = None
+    allowed: tuple[str, ...] = ()
+    min: float | None = None
+    description: str = ""
+
+    def headers(self) -> tuple[str, ...]:
+        """Every header text that names this column, normalised for matching."""
+        return tuple(normalise_header(h) for h in (self.header_zh, *self.synonyms))
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A feed's contract: grain, business key, cadence and columns."""
+
+    feed: str
+    title_zh: str
+    title_en: str
+    grain: str
+    kind: str
+    business_key: tuple[str, ...]
+    cadence: str
+    due_day: int
+    departments: tuple[str, ...]
+    quarantine_threshold: float
+    columns: tuple[Column, ...] = field(default=())
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[Column]:
+        return [c for c in self.columns if c.required]
+
+
+_BRACKETED = re.compile(r"[(\[（【].*?[)\]）】]")
+
+
+def normalise_header(text: str) -> str:
+    """Fold full-width forms, drop spaces and bracketed units: 投资额（万元） matches 投资额."""
+    folded = unicodedata.normalize("NFKC", str(text))
+    return re.sub(r"\s+", "", _BRACKETED.sub("", folded)).lower()
+
+
+@cache
+def load_contract(feed: str) -> Contract:
+    """Read one feed's contract; an unknown feed is a KeyError, never a path to read."""
+    if feed not in FEEDS:
+        raise KeyError(f"unknown feed {feed!r}; feeds are {', '.join(FEEDS)}")
+    raw = yaml.safe_load((CONTRACTS_ROOT / f"{feed}.yaml").read_text(encoding="utf-8"))
+    columns = tuple(
+        Column(
+            name=c["name"],
+            header_zh=c["header_zh"],
+            type=c["type"],
+            required=bool(c["required"]),
+            synonyms=tuple(c.get("synonyms", ())),
+            unit=c.get("unit"),
+            allowed=tuple(c.get("allowed", ())),
+            min=c.get("min"),
+            description=c.get("description", ""),
+        )
+        for c in raw["columns"]
+    )
+    return Contract(
+        feed=raw["feed"],
+        title_zh=raw["title_zh"],
+        title_en=raw["title_en"],
+        grain=" ".join(raw["grain"].split()),
+        kind=raw["kind"],
+        business_key=tuple(raw["business_key"]),
+        cadence=raw["cadence"],
+        due_day=int(raw["due_day"]),
+        departments=tuple(raw["departments"]),
+        quarantine_threshold=float(raw["quarantine_threshold"]),
+        columns=columns,
+    )

@@ -1,0 +1,30 @@
+"""The Dagster code location: gathers what the asset, check, job, sensor and schedule modules
+declare, and builds the resources once from the environment."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets import feeds, marts, publish, reference
+from pipelines import jobs, schedules, sensors
+from pipelines.resources import Scoring, Warehouse
+from pipelines.settings import Settings
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """Definitions for one deployment's paths; tests build their own on temporary folders."""
+    return dg.Definitions.merge(
+        dg.load_definitions_from_modules(
+            [reference, feeds, marts, publish, jobs, sensors, schedules]
+        ),
+        dg.Definitions(
+            resources={
+                "warehouse": Warehouse.from_settings(settings),
+                "scoring": Scoring(pace_band=settings.pace_band),
+            },
+            executor=dg.in_process_executor,
+        ),
+    )
+
+
+defs = build_definitions(Settings.from_env())

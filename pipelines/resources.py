@@ -1,0 +1,45 @@
+"""The resources every asset uses: the warehouse paths and one way to open the DuckDB file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.ingest import prepare
+from pipelines.settings import Settings
+from pipelines.warehouse import connect
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The pipeline's own DuckDB file, the landing and archive folders, and the analysts' copy."""
+
+    path: str
+    landing: str
+    archive: str
+    analysts_path: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Warehouse:
+        return cls(
+            path=str(settings.warehouse),
+            landing=str(settings.landing),
+            archive=str(settings.archive),
+            analysts_path=str(settings.analysts),
+        )
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write connection with schemas, parsers and raw tables in place."""
+        with connect(Path(self.path)) as con:
+            prepare(con)
+            yield con
+
+
+class Scoring(dg.ConfigurableResource):
+    """How strictly pace is judged: the band around 序时进度 counted as on pace."""
+
+    pace_band: float

@@ -1,0 +1,51 @@
+"""One file-arrival sensor per feed: a run for each tick that finds new content in landing/."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.arrivals import ArrivalState, new_arrivals, scan
+from pipelines.contracts import FEEDS
+from pipelines.jobs import ingest_job_name, ingest_jobs
+from pipelines.resources import Warehouse
+
+SENSOR_INTERVAL_SECONDS = 15
+
+
+def build_landing_sensor(feed: str, job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
+    @dg.sensor(
+        name=f"landing_{feed}",
+        job=job,
+        minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=f"Watches landing/{feed}/<department>/ and starts {job.name} when a file "
+        "with new content has settled. Decides by SHA-256, so no file is skipped for its mtime.",
+    )
+    def landing_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
+        state = ArrivalState.from_cursor(context.cursor)
+        fresh, state = new_arrivals(scan(Path(warehouse.landing), feed), state, time.time())
+        if not fresh:
+            return dg.SensorResult(skip_reason="no new files", cursor=state.to_cursor())
+        run_key = hashlib.sha256("".join(sorted(fresh)).encode()).hexdigest()[:20]
+        return dg.SensorResult(
+            run_requests=[
+                dg.RunRequest(
+                    run_key=f"{feed}-{run_key}",
+                    tags={"feed": feed, "files": str(len(fresh))},
+                )
+            ],
+            cursor=state.to_cursor(),
+        )
+
+    return landing_sensor
+
+
+landing_sensors = [
+    build_landing_sensor(feed, job)
+    for feed, job in zip(FEEDS, ingest_jobs, strict=True)
+    if job.name == ingest_job_name(feed)
+]

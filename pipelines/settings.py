@@ -1,0 +1,50 @@
+"""Where the pipeline keeps its files, read once from the environment with embedded defaults.
+
+Every path the system touches is derived here, so a deployment changes one variable
+(`WORKPLAN_HOME`) or a specific override, and nothing else reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SQL_ROOT = PROJECT_ROOT / "sql"
+EXPECTATIONS_ROOT = PROJECT_ROOT / "expectations"
+CONTRACTS_ROOT = PROJECT_ROOT / "contracts"
+CATALOG_ROOT = PROJECT_ROOT / "catalog"
+PLAN_YEAR = 2024
+TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths of one deployment: the landing folder, the archive and the two DuckDB files."""
+
+    home: Path
+    landing: Path
+    archive: Path
+    warehouse: Path
+    analysts: Path
+    dagster_home: Path
+    pace_band: float
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        home = Path(os.environ.get("WORKPLAN_HOME", PROJECT_ROOT / "data")).resolve()
+
+        def path(var: str, default: Path) -> Path:
+            return Path(os.environ.get(var, default)).resolve()
+
+        return cls(
+            home=home,
+            landing=path("WORKPLAN_LANDING", home / "landing"),
+            archive=path("WORKPLAN_ARCHIVE", home / "archive"),
+            warehouse=path("WORKPLAN_WAREHOUSE", home / "warehouse" / "workplan.duckdb"),
+            analysts=path("WORKPLAN_ANALYSTS_DB", home / "warehouse" / "analysts.duckdb"),
+            dagster_home=path("DAGSTER_HOME", home / "dagster"),
+            # A share of the target: within ±5 points of 序时进度 counts as on pace.
+            pace_band=float(os.environ.get("WORKPLAN_PACE_BAND", "0.05")),
+        )

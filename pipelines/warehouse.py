@@ -1,0 +1,140 @@
+"""The pipeline's DuckDB file: one place that opens it, runs the SQL files and publishes copies.
+
+DuckDB admits one writer process per file, so opening retries for a while when another run holds
+the lock instead of failing the run. Analysts never open this file: `publish` writes them a copy.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from pipelines.settings import SQL_ROOT
+
+LOCK_WAIT_SECONDS = 120.0
+# Analysts' clients lag behind duckdb 2.0; this storage version opens in DuckDB 1.x and 2.x alike.
+ANALYSTS_STORAGE_VERSION = "v1.0.0"
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse, waiting for another process's write lock rather than failing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    try:
+        con.execute("set timezone = 'Asia/Shanghai'")
+        yield con
+    finally:
+        con.close()
+
+
+def sql_text(name: str) -> str:
+    """The text of `sql/<name>.sql`; names are fixed in code, never taken from input."""
+    path = (SQL_ROOT / f"{name}.sql").resolve()
+    if SQL_ROOT.resolve() not in path.parents:
+        raise ValueError(f"SQL file {name!r} is outside {SQL_ROOT}")
+    return path.read_text(encoding="utf-8")
+
+
+def run_sql(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    params: Mapping[str, object] | None = None,
+    identifiers: Mapping[str, str] | None = None,
+) -> None:
+    """Run a SQL file statement by statement, binding the named parameters each statement uses.
+
+    Values are always bound. `identifiers` fill `{name}` placeholders with quoted identifiers,
+    for the few files (one per feed) whose table names vary.
+    """
+    text = sql_text(name)
+    for key, identifier in (identifiers or {}).items():
+        text = text.replace("{" + key + "}", quote_identifier(identifier))
+    for statement in split_statements(text):
+        used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
+        con.execute(statement, used or None)
+
+
+def split_statements(text: str) -> list[str]:
+    """Split a SQL file on semicolons that end a line (our files never put two on one line)."""
+    statements, current = [], []
+    for line in text.splitlines():
+        current.append(line)
+        if line.rstrip().endswith(";"):
+            statements.append("\n".join(current))
+            current = []
+    tail = "\n".join(current).strip()
+    if tail and not all(ln.strip().startswith("--") for ln in tail.splitlines() if ln.strip()):
+        statements.append(tail)
+    return [s for s in statements if s.strip()]
+
+
+def quote_identifier(name: str) -> str:
+    """Quote a DuckDB identifier, doubling embedded quotes."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sql_literal(text: str) -> str:
+    """A SQL string literal, for the few statements (COMMENT ON) that take no bound parameters."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str) -> None:
+    """Carry a table's and its columns' descriptions into the published copy."""
+    qualified = f"publish_target.{quote_identifier(schema)}.{quote_identifier(table)}"
+    if comment:
+        con.execute(f"comment on table {qualified} is {sql_literal(comment)}")
+    columns = con.execute(
+        "select column_name, comment from duckdb_columns() where database_name = current_database()"
+        " and schema_name = ? and table_name = ? and comment is not null",
+        [schema, table],
+    ).fetchall()
+    for column, column_comment in columns:
+        con.execute(
+            f"comment on column {qualified}.{quote_identifier(column)} is "
+            f"{sql_literal(column_comment)}"
+        )
+
+
+def publish_copy(con: duckdb.DuckDBPyConnection, target: Path, schemas: list[str]) -> None:
+    """Write `schemas` to a fresh file and swap it in atomically, so readers never see a half copy.
+
+    A reader that already has the old file open keeps its snapshot; new readers get the new file.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    staging.unlink(missing_ok=True)
+    con.execute(
+        f"attach ? as publish_target (storage_version '{ANALYSTS_STORAGE_VERSION}')",
+        [str(staging)],
+    )
+    try:
+        for schema in schemas:
+            con.execute(f"create schema publish_target.{quote_identifier(schema)}")
+            tables = con.execute(
+                "select table_name, comment from duckdb_tables() "
+                "where database_name = current_database() and schema_name = ? order by 1",
+                [schema],
+            ).fetchall()
+            for table, comment in tables:
+                qualified = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+                con.execute(f"create table publish_target.{qualified} as select * from {qualified}")
+                copy_comments(con, schema, table, comment)
+    finally:
+        con.execute("detach publish_target")
+    with open(staging, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(staging, target)

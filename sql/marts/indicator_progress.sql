@@ -1,0 +1,158 @@
+-- Each indicator scored against its target, month by month, then at its latest month with data.
+--
+-- 序时进度 (expected progress, a share of the target): month m of 12 for counts, sums, levels
+-- and net increases; for a stock, the path from last December's stock to the target. Growth
+-- rates have no time-elapsed path: the year-to-date rate is already comparable with the target.
+-- status:
+--   no_data  (数据缺报) the month's data is missing;
+--   met      (已完成)   a count/sum/stock meets its comparator, or in December a rate does;
+--   ahead    (超进度)   share of target >= expected + pace band ('about': above the band);
+--   on_pace  (达进度)   within the pace band of expected ('about': inside the tolerance);
+--   behind   (欠进度)   below it.
+-- For rates "expected" is 1 (the rate equals the target). $pace_band is a share of the target.
+create or replace table marts.indicator_progress_monthly as
+with
+months as (
+    select cast(m as date) as month
+    from generate_series(
+        make_date($plan_year, 1, 1), make_date($plan_year, 12, 1), interval 1 month
+    ) as t (m)
+),
+
+base as (
+    select
+        i.*,
+        m.month,
+        month(m.month) as month_number,
+        i.measure in ('count', 'sum', 'level', 'net_increase', 'stock') as is_cumulative,
+        a.actual_value,
+        a.reference_value,
+        a.baseline_value,
+        coalesce(a.reference_value, i.target_value) as effective_target,
+        a.submission_ids
+    from marts.dim_indicator as i
+    cross join months as m
+    left join marts.indicator_actuals as a
+        on i.indicator_id = a.indicator_id and m.month = a.month
+),
+
+paced as (
+    select
+        *,
+        case
+            when measure = 'stock'
+                then (baseline_value + (target_value - baseline_value) * month_number / 12)
+                / target_value
+            when is_cumulative then month_number / 12
+        end as expected_progress,
+        actual_value / nullif(effective_target, 0) as pct_of_target,
+        case
+            when measure = 'stock'
+                then baseline_value + (actual_value - baseline_value) * 12 / month_number
+            when is_cumulative then actual_value * 12 / month_number
+            else actual_value
+        end as projected_year_end,
+        case comparator
+            when '>' then actual_value > effective_target
+            when '>=' then actual_value >= effective_target
+            else abs(actual_value - effective_target) <= tolerance
+        end as comparator_holds
+    from base
+),
+
+scored as (
+    select
+        *,
+        case
+            when actual_value is null then 'no_data'
+            when comparator in ('about', 'in_step') then
+                case
+                    when comparator_holds and month_number = 12 then 'met'
+                    when comparator_holds then 'on_pace'
+                    when actual_value > effective_target then 'ahead'
+                    else 'behind'
+                end
+            when comparator_holds and (is_cumulative or month_number = 12) then 'met'
+            when month_number = 12 then 'behind'
+            when pct_of_target >= coalesce(expected_progress, 1) + $pace_band then 'ahead'
+            when pct_of_target >= coalesce(expected_progress, 1) - $pace_band then 'on_pace'
+            else 'behind'
+        end as status
+    from paced
+),
+
+final as (
+    select
+        indicator_id,
+        month,
+        name_zh,
+        name_en,
+        unit,
+        target_value,
+        reference_indicator,
+        reference_value,
+        comparator,
+        tolerance,
+        measure,
+        actual_value,
+        round(expected_progress, 4) as expected_progress,
+        round(pct_of_target, 4) as pct_of_target,
+        status,
+        case status
+            when 'met' then '已完成'
+            when 'ahead' then '超进度'
+            when 'on_pace' then '达进度'
+            when 'behind' then '欠进度'
+            else '数据缺报'
+        end as status_zh,
+        round(projected_year_end, 2) as projected_year_end,
+        lead_department,
+        lead_department_zh,
+        feed,
+        coalesce(submission_ids, []) as submission_ids
+    from scored
+)
+
+select * from final
+order by indicator_id, month;
+
+create or replace table marts.indicator_progress as
+with
+latest as (
+    select
+        indicator_id,
+        max(month) filter (where status <> 'no_data') as as_of
+    from marts.indicator_progress_monthly
+    group by indicator_id
+),
+
+final as (
+    select
+        p.indicator_id,
+        p.name_zh,
+        p.name_en,
+        p.unit,
+        p.target_value,
+        p.reference_indicator,
+        p.reference_value,
+        p.comparator,
+        p.tolerance,
+        p.actual_value,
+        l.as_of,
+        p.expected_progress,
+        p.pct_of_target,
+        p.status,
+        p.status_zh,
+        p.projected_year_end,
+        p.lead_department,
+        p.lead_department_zh,
+        p.feed,
+        p.submission_ids
+    from latest as l
+    inner join marts.indicator_progress_monthly as p
+        on l.indicator_id = p.indicator_id
+        and p.month = coalesce(l.as_of, make_date($plan_year, 1, 1))
+)
+
+select * from final
+order by indicator_id;

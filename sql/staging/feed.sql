@@ -1,0 +1,32 @@
+-- A feed's conformed rows: the typed rows of each period's current submission, less the rows
+-- held in quarantine. {feed} is a quoted identifier filled in by the caller.
+create or replace table staging.{feed} as
+with
+source as (
+    select * from staging.{feed_typed}
+),
+
+current_submission as (
+    select
+        submission_id,
+        department,
+        period
+    from staging.current_submissions
+    where feed = $feed
+),
+
+final as (
+    select
+        c.department,
+        s.*
+    from source as s
+    inner join current_submission as c
+        on s.submission_id = c.submission_id and s.period = c.period
+    where not exists (
+        select 1
+        from ledger.quarantine as q
+        where q.submission_id = s.submission_id and q.row_number = s.row_number
+    )
+)
+
+select * from final;

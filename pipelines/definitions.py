@@ -10,20 +10,22 @@ from pipelines import jobs, schedules, sensors
 from pipelines.resources import Scoring, Warehouse
 from pipelines.settings import Settings
 
+ASSET_MODULES = [reference, feeds, marts, publish]
+
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Definitions for one deployment's paths; tests build their own on temporary folders."""
-    return dg.Definitions.merge(
-        dg.load_definitions_from_modules(
-            [reference, feeds, marts, publish, jobs, sensors, schedules]
-        ),
-        dg.Definitions(
-            resources={
-                "warehouse": Warehouse.from_settings(settings),
-                "scoring": Scoring(pace_band=settings.pace_band),
-            },
-            executor=dg.in_process_executor,
-        ),
+    return dg.Definitions(
+        assets=dg.load_assets_from_modules(ASSET_MODULES),
+        asset_checks=dg.load_asset_checks_from_modules(ASSET_MODULES),
+        jobs=[*jobs.ingest_jobs, jobs.refresh_all],
+        sensors=sensors.landing_sensors,
+        schedules=[schedules.nightly_refresh],
+        resources={
+            "warehouse": Warehouse.from_settings(settings),
+            "scoring": Scoring(pace_band=settings.pace_band),
+        },
+        executor=dg.in_process_executor,
     )
 
 

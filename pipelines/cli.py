@@ -6,8 +6,10 @@ Every run goes through the local Dagster instance, so it appears in the Dagster 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import uuid
+from pathlib import Path
 
 import click
 import dagster as dg
@@ -143,8 +145,10 @@ def ui(port: int, host: str) -> None:
     """Start the Dagster UI and daemon (sensors, schedule) on this machine's instance."""
     settings = Settings.from_env()
     local_instance(settings)
-    os.chdir(PROJECT_ROOT)
-    os.execvp(  # noqa: S606 - replaces this process with dagster dev, no shell
-        "dagster",
-        ["dagster", "dev", "-w", "workspace.yaml", "-h", host, "-p", str(port)],
+    # Run from $DAGSTER_HOME so dagster dev reads the instance's own dagster.yaml.
+    os.chdir(settings.dagster_home)
+    dagster = str(Path(sys.executable).parent / "dagster")  # installed beside this Python
+    workspace = str(PROJECT_ROOT / "workspace.yaml")
+    os.execv(  # noqa: S606 - replaces this process with dagster dev, no shell involved
+        dagster, [dagster, "dev", "-w", workspace, "-h", host, "-p", str(port)]
     )

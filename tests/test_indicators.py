@@ -20,35 +20,94 @@ def investment_rows(period: str) -> list[dict]:
     if period == "2023-03":
         return [
             # 2023 register: utilised capital in 2023 up to March = 8,000 万元.
-            dict(period=period, project_code="ZS23-1", project_name="甲", project_type="招商引资",
-                 signed_on="2023-02-01", contracted_amount_wan=90000, utilised_capital_ytd_wan=8000),
+            dict(
+                period=period,
+                project_code="ZS23-1",
+                project_name="甲",
+                project_type="招商引资",
+                signed_on="2023-02-01",
+                contracted_amount_wan=90000,
+                utilised_capital_ytd_wan=8000,
+            ),
         ]
     return [
-        dict(period=period, project_code="ZS24-1", project_name="一号", project_type="招商引资",
-             investor="某公司", capital_source="内资", signed_on="2024-01-15",
-             contracted_amount_wan=120000, utilised_capital_ytd_wan=3000),
-        dict(period=period, project_code="ZS24-2", project_name="二号", project_type="招商引资",
-             capital_source="外资", signed_on="2024-02-10", contracted_amount_wan="250000.5",
-             utilised_capital_ytd_wan=2000),
-        dict(period=period, project_code="ZS24-3", project_name="三号", project_type="招商引资",
-             signed_on="2024-03-20", contracted_amount_wan=80000, utilised_capital_ytd_wan=1000),
+        dict(
+            period=period,
+            project_code="ZS24-1",
+            project_name="一号",
+            project_type="招商引资",
+            investor="某公司",
+            capital_source="内资",
+            signed_on="2024-01-15",
+            contracted_amount_wan=120000,
+            utilised_capital_ytd_wan=3000,
+        ),
+        dict(
+            period=period,
+            project_code="ZS24-2",
+            project_name="二号",
+            project_type="招商引资",
+            capital_source="外资",
+            signed_on="2024-02-10",
+            contracted_amount_wan="250000.5",
+            utilised_capital_ytd_wan=2000,
+        ),
+        dict(
+            period=period,
+            project_code="ZS24-3",
+            project_name="三号",
+            project_type="招商引资",
+            signed_on="2024-03-20",
+            contracted_amount_wan=80000,
+            utilised_capital_ytd_wan=1000,
+        ),
         # Signed in 2023: counts for utilised capital this year, not as a 2024 signing.
-        dict(period=period, project_code="ZS23-1", project_name="甲", project_type="招商引资",
-             signed_on="2023-02-01", contracted_amount_wan=90000, utilised_capital_ytd_wan=4000),
+        dict(
+            period=period,
+            project_code="ZS23-1",
+            project_name="甲",
+            project_type="招商引资",
+            signed_on="2023-02-01",
+            contracted_amount_wan=90000,
+            utilised_capital_ytd_wan=4000,
+        ),
     ]
 
 
 KEY_PROJECTS = [
-    dict(period="2024-03", project_code="ZD-1", project_name="新开工", project_type="省市重点",
-         project_level="省级", approved_on="2023-12-01", started_on="2024-02-01",
-         planned_annual_investment_wan=500000, completed_investment_ytd_wan=350000),
-    dict(period="2024-03", project_code="ZD-2", project_name="未开工", project_type="省市重点",
-         project_level="市级", approved_on="2024-01-10", planned_annual_investment_wan=100000,
-         completed_investment_ytd_wan=0),
-    dict(period="2024-03", project_code="ZD-3", project_name="续建", project_type="省市重点",
-         project_level="市级", approved_on="2023-01-10", started_on="2023-06-01",
-         completed_investment_ytd_wan=150000),
+    dict(
+        period="2024-03",
+        project_code="ZD-1",
+        project_name="新开工",
+        project_type="省市重点",
+        project_level="省级",
+        approved_on="2023-12-01",
+        started_on="2024-02-01",
+        planned_annual_investment_wan=500000,
+        completed_investment_ytd_wan=350000,
+    ),
+    dict(
+        period="2024-03",
+        project_code="ZD-2",
+        project_name="未开工",
+        project_type="省市重点",
+        project_level="市级",
+        approved_on="2024-01-10",
+        planned_annual_investment_wan=100000,
+        completed_investment_ytd_wan=0,
+    ),
+    dict(
+        period="2024-03",
+        project_code="ZD-3",
+        project_name="续建",
+        project_type="省市重点",
+        project_level="市级",
+        approved_on="2023-01-10",
+        started_on="2023-06-01",
+        completed_investment_ytd_wan=150000,
+    ),
 ]
+
 
 def events(period: str, kinds: list[str]) -> list[dict]:
     """One event row per kind, each with a distinct credit code, dated the 5th of the month."""
@@ -56,9 +115,15 @@ def events(period: str, kinds: list[str]) -> list[dict]:
     for kind in kinds:
         first17 = f"91230109{len(rows):02d}{period.replace('-', '')}{kinds.index(kind):03d}"[:17]
         first17 = first17.ljust(17, "0")
-        rows.append(dict(period=period, credit_code=first17 + check_character(first17),
-                         enterprise_name=f"企业{len(rows)}", event_type=kind,
-                         event_date=f"{period}-05"))
+        rows.append(
+            dict(
+                period=period,
+                credit_code=first17 + check_character(first17),
+                enterprise_name=f"企业{len(rows)}",
+                event_type=kind,
+                event_date=f"{period}-05",
+            )
+        )
     return rows
 
 
@@ -74,45 +139,104 @@ def marts(tmp_path_factory: pytest.TempPathFactory):
     drop_csv(settings, "projects", "development_reform", "2024-03重点.csv", KEY_PROJECTS)
     # New registrations: 2 + 3 + 1 over January to March.
     for period, count in (("2024-01", 2), ("2024-02", 3), ("2024-03", 1)):
-        drop_csv(settings, "enterprise_registrations", "market_regulation", f"{period}.csv",
-                 events(period, ["新登记"] * count))
+        drop_csv(
+            settings,
+            "enterprise_registrations",
+            "market_regulation",
+            f"{period}.csv",
+            events(period, ["新登记"] * count),
+        )
     # High-tech: (3 certified - 1 revoked) + 2 certified + (0 - 1 revoked) = 3 net.
     for period, kinds in (
         ("2024-01", ["高企认定"] * 3 + ["高企撤销"]),
         ("2024-02", ["高企认定"] * 2),
         ("2024-03", ["高企撤销"]),
     ):
-        drop_csv(settings, "enterprise_registrations", "science_technology", f"{period}.csv",
-                 events(period, kinds))
+        drop_csv(
+            settings,
+            "enterprise_registrations",
+            "science_technology",
+            f"{period}.csv",
+            events(period, kinds),
+        )
     # Foreign-trade filings: January (3) and March (1) reported, February missing.
     for period, count in (("2024-01", 3), ("2024-03", 1)):
-        drop_csv(settings, "enterprise_registrations", "commerce", f"{period}.csv",
-                 events(period, ["外贸备案"] * count))
+        drop_csv(
+            settings,
+            "enterprise_registrations",
+            "commerce",
+            f"{period}.csv",
+            events(period, ["外贸备案"] * count),
+        )
     # Tourism: 2023 = 100 + 80 + 60 = 240; 2024 = 130 + 100 + 80 = 310 (万元, per month).
     for year, values in (("2023", (100, 80, 60)), ("2024", (130, 100, 80))):
         for month, value in zip(("01", "02", "03"), values, strict=True):
-            drop_csv(settings, "tourism_revenue", "culture_tourism", f"{year}{month}.csv",
-                     [dict(period=f"{year}-{month}", area="太阳岛", revenue_wan=value)])
-    drop_csv(settings, "headline_statistics", "statistics", "2023-03.csv", [
-        headline("2023-03", "retail_sales", 100.0),
-        headline("2023-03", "fixed_asset_investment", 200.0),
-    ], encoding="gb18030")
-    drop_csv(settings, "headline_statistics", "statistics", "2024-03.csv", [
-        headline("2024-03", "retail_sales", 107.0),
-        headline("2024-03", "fixed_asset_investment", 220.8),
-        headline("2024-03", "gdp", 480.0, 6.4),
-        headline("2024-03", "resident_income", 9800, 6.2),
-    ], encoding="gb18030")
-    drop_csv(settings, "headline_statistics", "finance", "2023-03.csv",
-             [headline("2023-03", "budget_revenue", 50.0)])
-    drop_csv(settings, "headline_statistics", "finance", "2024-03.csv",
-             [headline("2024-03", "budget_revenue", 53.5)])
-    drop_csv(settings, "headline_statistics", "human_resources", "2024-03.csv",
-             [headline("2024-03", "industry_education_centres", 7)])
-    drop_csv(settings, "headline_statistics", "agriculture", "2024-03.csv",
-             [headline("2024-03", "demonstration_field_area", 10000)])
-    drop_csv(settings, "headline_statistics", "science_technology", "2023-12.csv",
-             [headline("2023-12", "high_tech_stock", 1400)])
+            drop_csv(
+                settings,
+                "tourism_revenue",
+                "culture_tourism",
+                f"{year}{month}.csv",
+                [dict(period=f"{year}-{month}", area="太阳岛", revenue_wan=value)],
+            )
+    drop_csv(
+        settings,
+        "headline_statistics",
+        "statistics",
+        "2023-03.csv",
+        [
+            headline("2023-03", "retail_sales", 100.0),
+            headline("2023-03", "fixed_asset_investment", 200.0),
+        ],
+        encoding="gb18030",
+    )
+    drop_csv(
+        settings,
+        "headline_statistics",
+        "statistics",
+        "2024-03.csv",
+        [
+            headline("2024-03", "retail_sales", 107.0),
+            headline("2024-03", "fixed_asset_investment", 220.8),
+            headline("2024-03", "gdp", 480.0, 6.4),
+            headline("2024-03", "resident_income", 9800, 6.2),
+        ],
+        encoding="gb18030",
+    )
+    drop_csv(
+        settings,
+        "headline_statistics",
+        "finance",
+        "2023-03.csv",
+        [headline("2023-03", "budget_revenue", 50.0)],
+    )
+    drop_csv(
+        settings,
+        "headline_statistics",
+        "finance",
+        "2024-03.csv",
+        [headline("2024-03", "budget_revenue", 53.5)],
+    )
+    drop_csv(
+        settings,
+        "headline_statistics",
+        "human_resources",
+        "2024-03.csv",
+        [headline("2024-03", "industry_education_centres", 7)],
+    )
+    drop_csv(
+        settings,
+        "headline_statistics",
+        "agriculture",
+        "2024-03.csv",
+        [headline("2024-03", "demonstration_field_area", 10000)],
+    )
+    drop_csv(
+        settings,
+        "headline_statistics",
+        "science_technology",
+        "2023-12.csv",
+        [headline("2023-12", "high_tech_stock", 1400)],
+    )
     # No school_places file at all: T13 must say no_data.
 
     defs = build_definitions(settings)

@@ -1,0 +1,64 @@
+"""The code location loads and holds what the operators rely on."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.contracts import FEEDS
+from pipelines.definitions import build_definitions
+from tests.helpers import settings_for
+
+
+def test_definitions_hold_assets_checks_sensors_and_schedule(tmp_path):
+    defs = build_definitions(settings_for(tmp_path))
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    for feed in FEEDS:
+        assert {f"raw/{feed}", f"staging/{feed}"} <= keys
+    assert {
+        "reference/targets",
+        "marts/dim_indicator",
+        "marts/dim_department",
+        "marts/fact_projects",
+        "marts/fact_enterprise_events",
+        "marts/fact_tourism_revenue",
+        "marts/fact_school_places",
+        "marts/fact_headline_statistics",
+        "marts/indicator_progress",
+        "marts/indicator_progress_monthly",
+        "analysts/warehouse_file",
+    } <= keys
+    checks = {
+        (c.asset_key.to_user_string(), c.name): c
+        for checks_def in defs.asset_checks
+        for c in checks_def.check_specs
+    }
+    for feed in FEEDS:
+        assert checks[(f"raw/{feed}", "gx_suite")].blocking
+    sensors = {s.name: s for s in defs.sensors}
+    assert set(sensors) == {f"landing_{feed}" for feed in FEEDS}
+    assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
+    (schedule,) = defs.schedules
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "Asia/Shanghai")
+    assert schedule.job_name == "refresh_all"
+
+
+def test_every_asset_has_a_description_and_group(tmp_path):
+    graph = build_definitions(settings_for(tmp_path)).resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.description and len(node.description) > 40, key
+        assert node.group_name != "default", key
+
+
+def test_asset_keys_follow_the_warehouse_schemas(tmp_path):
+    graph = build_definitions(settings_for(tmp_path)).resolve_asset_graph()
+    prefixes = {key.path[0] for key in graph.get_all_asset_keys()}
+    assert prefixes == {"reference", "raw", "staging", "marts", "analysts"}
+
+
+def test_workspace_module_loads_with_defaults():
+    from pipelines import definitions
+
+    assert isinstance(definitions.defs, dg.Definitions)
+    assert definitions.defs.resolve_job_def("refresh_all").name == "refresh_all"

@@ -15,17 +15,10 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.conform import ensure_typed_view
 from pipelines.contracts import Contract, load_contract
 from pipelines.reading import FileRejected, canonical_select, load_file
 from pipelines.warehouse import quote_identifier, run_sql
-
-TYPED_EXPRESSIONS = {
-    "text": "{col}",
-    "integer": "try_cast(parse_number({col}) as bigint)",
-    "decimal": "parse_number({col})",
-    "date": "parse_date({col})",
-    "month": "parse_month({col})",
-}
 
 
 @dataclass(frozen=True)
@@ -65,21 +58,11 @@ def landing_files(landing: Path, feed: str) -> list[Path]:
 
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Create the feed's raw table (text as received) and its typed view, from the contract."""
-    table = f"raw.{quote_identifier(contract.feed)}"
+    """Create the feed's raw table: the contract's columns as text, as received."""
     columns = ", ".join(f"{quote_identifier(c)} varchar" for c in contract.column_names)
     con.execute(
-        f"create table if not exists {table} "
+        f"create table if not exists raw.{quote_identifier(contract.feed)} "
         f"(submission_id varchar not null, row_number integer not null, {columns})"
-    )
-    typed = ", ".join(
-        TYPED_EXPRESSIONS[c.type].format(col=quote_identifier(c.name))
-        + f" as {quote_identifier(c.name)}"
-        for c in contract.columns
-    )
-    con.execute(
-        f"create or replace view staging.{quote_identifier(contract.feed + '_typed')} as "
-        f"select submission_id, row_number, {typed} from {table}"
     )
 
 
@@ -88,8 +71,11 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     from pipelines.contracts import FEEDS
 
     run_sql(con, "setup/schemas")
+    run_sql(con, "setup/parsers")
     for feed in FEEDS:
-        ensure_raw_table(con, load_contract(feed))
+        contract = load_contract(feed)
+        ensure_raw_table(con, contract)
+        ensure_typed_view(con, contract)
     run_sql(con, "staging/current_submissions")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import random
 from pathlib import Path
 
 import duckdb
@@ -125,7 +124,14 @@ def test_synonyms_and_units_in_headers_map_to_canonical_names(con, tmp_path: Pat
 
 
 def test_bracketed_units_and_project_synonyms(con, tmp_path: Path) -> None:
-    header = ["报告月份", "项目代码", "项目名称", "项目类型", "协议投资额(万元)", "实际到位资金【万元】"]
+    header = [
+        "报告月份",
+        "项目代码",
+        "项目名称",
+        "项目类型",
+        "协议投资额(万元)",
+        "实际到位资金【万元】",
+    ]
     path = write_csv(tmp_path / "招商.csv", [header, ["2024-03", "A", "甲", "招商引资", "1", "2"]])
     columns = "project_code, contracted_amount_wan, utilised_capital_ytd_wan"
     assert canonical(con, path, PROJECTS, columns) == [(2, "2024-03", "A", "1", "2")]
@@ -152,7 +158,8 @@ def test_total_row_spaced_with_ideographic_space_is_dropped(con, tmp_path: Path)
 def test_missing_required_column_is_rejected_naming_it_and_what_was_found(
     con, tmp_path: Path
 ) -> None:
-    path = write_csv(tmp_path / "招商.csv", [["报告期", "项目名称", "项目类别"], ["2024-03", "甲", "招商引资"]])
+    rows = [["报告期", "项目名称", "项目类别"], ["2024-03", "甲", "招商引资"]]
+    path = write_csv(tmp_path / "招商.csv", rows)
     with pytest.raises(FileRejected) as rejected:
         load_file(con, path, PROJECTS, "landed")
     assert "missing 项目编号;" in rejected.value.message_en
@@ -243,7 +250,7 @@ def test_unsupported_file_type_is_rejected(con, tmp_path: Path) -> None:
 
 def test_binary_bytes_named_csv_are_rejected_as_not_text(con, tmp_path: Path) -> None:
     path = tmp_path / "招商.csv"
-    path.write_bytes(random.Random(1).randbytes(4096))
+    path.write_bytes(bytes(range(255, -1, -1)) * 16)  # every byte value, 0xFF first
     with pytest.raises(FileRejected) as rejected:
         load_file(con, path, PROJECTS, "landed")
     assert rejected.value.message_en.startswith("The file is neither UTF-8 nor GBK text")

@@ -8,7 +8,6 @@ feed's suite from expectations/*.json and recorded with `ledger.record_verdict`.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -158,9 +157,9 @@ def test_non_number_in_a_decimal_column_is_quarantined(con, settings: Settings) 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the suites' `required` rule is expect_column_values_to_not_be_null on the TYPED column, "
-    "so text that fails to parse in a required column is also reported as '旅游收入 is required "
-    "and is empty' (found 'abc'): two findings, one of them false",
+    reason="the suites' `required` rule is expect_column_values_to_not_be_null on the TYPED "
+    "column, so text that fails to parse in a required column is also reported as "
+    "'旅游收入 is required and is empty' (found 'abc'): two findings, one of them false",
 )
 def test_non_number_in_a_required_column_is_one_finding(con, settings: Settings) -> None:
     rows = tourism_rows(10)
@@ -172,9 +171,7 @@ def test_non_number_in_a_required_column_is_one_finding(con, settings: Settings)
     ]
 
 
-def test_duplicate_key_within_a_submission_quarantines_both_rows(
-    con, settings: Settings
-) -> None:
+def test_duplicate_key_within_a_submission_quarantines_both_rows(con, settings: Settings) -> None:
     first = tourism_rows(12)
     first[6]["area"] = first[1]["area"]  # lines 3 and 8 share 2024-03 + 景区01
     drop_csv(settings, TOURISM, "culture_tourism", "a.csv", first)
@@ -212,9 +209,7 @@ def test_malformed_credit_code_is_quarantined(con, settings: Settings, code: str
     "regex only; pipelines.credit_code.is_valid (the GB 32100 check character, whose docstring "
     "says a mistyped code is caught on arrival) is not used, so a typo in one digit passes",
 )
-def test_credit_code_with_wrong_check_character_is_quarantined(
-    con, settings: Settings
-) -> None:
+def test_credit_code_with_wrong_check_character_is_quarantined(con, settings: Settings) -> None:
     rows = enterprise_rows(10)
     good = rows[4]["credit_code"]
     rows[4]["credit_code"] = good[:-1] + ("1" if good[-1] != "1" else "2")
@@ -240,9 +235,7 @@ def test_each_verdict_counts_only_its_own_failed_expectations(con, settings: Set
     assert verdicts[ids["clean.csv"]].expectations_failed == 0
 
 
-def test_file_in_another_departments_folder_is_rejected_on_receipt(
-    con, settings: Settings
-) -> None:
+def test_file_in_another_departments_folder_is_rejected_on_receipt(con, settings: Settings) -> None:
     drop_csv(settings, TOURISM, "investment", "2024-03.csv", tourism_rows(3))
     (submission,) = receive_feed(con, settings.landing, settings.archive, TOURISM)
     assert (submission.status, submission.department, submission.rows_read) == (
@@ -352,8 +345,7 @@ def test_every_required_column_has_an_unconditional_not_null(feed: str) -> None:
     not_null = {
         e["kwargs"]["column"].removesuffix("__text")
         for e in suite_of(feed)
-        if e["type"] == "expect_column_values_to_not_be_null"
-        and "row_condition" not in e["kwargs"]
+        if e["type"] == "expect_column_values_to_not_be_null" and "row_condition" not in e["kwargs"]
     }
     assert {c.name for c in load_contract(feed).required} <= not_null
 

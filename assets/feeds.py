@@ -78,6 +78,7 @@ def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
                 submission_id: (record_verdict(con, feed, submission_id, verdict), verdict)
                 for submission_id, verdict in verdicts.items()
             }
+            run_sql(con, "ledger/supersede", {"feed": feed})
         rejected = [s for s, (status, _) in outcomes.items() if status == "rejected"]
         return dg.AssetCheckResult(
             passed=not rejected,

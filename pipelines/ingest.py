@@ -90,19 +90,27 @@ def archive(path: Path, sha256: str, archive_root: Path) -> Path:
     return target
 
 
-def department_of(path: Path, landing: Path, contract: Contract) -> str:
-    """The sender is the drop folder the file sits in: `landing/<feed>/<department>/`."""
+def drop_folder(path: Path, landing: Path, contract: Contract) -> str:
+    """The folder a file was dropped in under `landing/<feed>/`: the sending department's."""
     parts = path.relative_to((landing / contract.feed).resolve()).parts
-    department = parts[0] if len(parts) == 2 else None
-    if department not in contract.departments:
+    return parts[0] if len(parts) == 2 else ""
+
+
+def check_department(folder: str, contract: Contract) -> None:
+    """Only the contract's departments may send this feed, each from its own folder."""
+    if folder not in contract.departments:
         raise FileRejected(
             f"Files for feed {contract.feed} must be dropped in a department folder "
             f"({', '.join(contract.departments)}); this file is in "
-            f"'{department or 'the feed folder itself'}'.",
+            f"'{folder or 'the feed folder itself'}'.",
             f"{contract.title_zh}须放入报送单位的文件夹（{'、'.join(contract.departments)}）；"
-            f"该文件位于“{department or '数据类别根目录'}”。",
+            f"该文件位于“{folder or '数据类别根目录'}”。",
         )
-    return department
+
+
+def submission_key(*parts: str) -> str:
+    """A stable id from what makes a submission itself: its feed, sender and content."""
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 def receive(
@@ -112,45 +120,69 @@ def receive(
     contract: Contract,
     path: Path,
 ) -> Submission | None:
-    """Record and load one landed file; None when this content was received before."""
+    """Record and load one landed file; None when this path and content were recorded before.
+
+    The same content from the same department under another name is recorded as a duplicate of
+    the first and loads nothing; the same content moved to another folder is a new submission.
+    """
     sha256 = sha256_of(path)
-    submission_id = sha256[:16]
+    landing_path = str(path.resolve().relative_to(landing.resolve()))
     if con.execute(
-        "select 1 from ledger.submissions where submission_id = ?", [submission_id]
+        "select 1 from ledger.submissions where landing_path = ? and sha256 = ?",
+        [landing_path, sha256],
     ).fetchone():
         return None
     archived = archive(path, sha256, archive_root)
-    received_at = dt.datetime.now(dt.UTC)
-    department, status, rows_read, message_en, message_zh = None, "received", 0, None, None
+    folder = drop_folder(path.resolve(), landing, contract)
+    submission_id = submission_key(contract.feed, folder, sha256)
+    (original,) = con.execute(
+        "select any_value(file_name) from ledger.submissions "
+        "where submission_id = ? or duplicate_of = ?",
+        [submission_id, submission_id],
+    ).fetchone()
+    status, rows_read, duplicate_of = "received", 0, None
+    message_en = message_zh = None
+    if original is not None:
+        status, duplicate_of = "duplicate", submission_id
+        submission_id = submission_key(contract.feed, folder, sha256, landing_path)
+        message_en = f"Same content as {original}, already received; nothing was loaded again."
+        message_zh = f"与已接收的“{original}”内容相同，未重复导入。"
     con.execute("begin transaction")
     try:
-        try:
-            department = department_of(path.resolve(), landing, contract)
-            rows_read = load_rows(con, contract, path, submission_id)
-        except FileRejected as rejection:
-            status, message_en, message_zh = "rejected", rejection.message_en, rejection.message_zh
-            con.execute(
-                f"delete from raw.{quote_identifier(contract.feed)} where submission_id = ?",
-                [submission_id],
-            )
+        if status == "received":
+            try:
+                check_department(folder, contract)
+                rows_read = load_rows(con, contract, path, submission_id)
+            except Exception as error:  # any unreadable file is rejected, never a crashed run
+                rejection = error if isinstance(error, FileRejected) else unreadable(error)
+                status, message_en, message_zh = (
+                    "rejected",
+                    rejection.message_en,
+                    rejection.message_zh,
+                )
+                rows_read = 0
+                con.execute("rollback")
+                con.execute("begin transaction")
         con.execute(
             "insert into ledger.submissions (submission_id, feed, department, file_name, "
             "landing_path, archive_path, size_bytes, sha256, received_at, rows_read, status, "
-            "message_en, message_zh) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "message_en, message_zh, duplicate_of) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 submission_id,
                 contract.feed,
-                department,
+                folder,
                 path.name,
-                str(path.resolve().relative_to(landing.resolve())),
+                landing_path,
                 str(archived.relative_to(archive_root)),
                 archived.stat().st_size,
                 sha256,
-                received_at,
+                dt.datetime.now(dt.UTC),
                 rows_read,
                 status,
                 message_en,
                 message_zh,
+                duplicate_of,
             ],
         )
         con.execute("commit")
@@ -158,7 +190,17 @@ def receive(
         con.execute("rollback")
         raise
     return Submission(
-        submission_id, contract.feed, department, path.name, status, rows_read, message_en
+        submission_id, contract.feed, folder, path.name, status, rows_read, message_en
+    )
+
+
+def unreadable(error: Exception) -> FileRejected:
+    """A reader failure the reader did not foresee, worded for the clerk, with the detail kept."""
+    detail = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+    return FileRejected(
+        f"The file could not be read as a table ({detail}). Re-save it from Excel as .xlsx or "
+        "as CSV from the department template and send it again.",
+        f"文件无法按表格读取（{detail}）。请按部门模板另存为 .xlsx 或 CSV 后重新报送。",
     )
 
 

@@ -55,7 +55,7 @@ def run_sql(
     params: Mapping[str, object] | None = None,
     identifiers: Mapping[str, str] | None = None,
 ) -> None:
-    """Run a SQL file statement by statement, binding the named parameters each statement uses.
+    """Run a SQL file atomically, binding the named parameters each statement uses.
 
     Values are always bound. `identifiers` fill `{name}` placeholders with quoted identifiers,
     for the few files (one per feed) whose table names vary.
@@ -63,9 +63,16 @@ def run_sql(
     text = sql_text(name)
     for key, identifier in (identifiers or {}).items():
         text = text.replace("{" + key + "}", quote_identifier(identifier))
-    for statement in split_statements(text):
-        used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
-        con.execute(statement, used or None)
+    # One transaction per file: a run killed midway leaves every table of the file as it was.
+    con.execute("begin transaction")
+    try:
+        for statement in split_statements(text):
+            used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
+            con.execute(statement, used or None)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def split_statements(text: str) -> list[str]:

@@ -5,6 +5,7 @@ create schema if not exists reference;
 create schema if not exists staging;
 create schema if not exists marts;
 
+-- One row per arrival: every distinct file (path and content) that landed, whatever happened to it.
 create table if not exists ledger.submissions (
     submission_id varchar primary key,
     feed varchar not null,
@@ -21,7 +22,9 @@ create table if not exists ledger.submissions (
     status varchar not null,
     message_en varchar,
     message_zh varchar,
-    validated_at timestamptz
+    validated_at timestamptz,
+    duplicate_of varchar,
+    superseded_by varchar
 );
 
 create table if not exists ledger.submission_periods (

@@ -27,7 +27,11 @@ def materialize_sql(warehouse: Warehouse, sql_name: str, tables: list[str], para
             )
 
 
-REFERENCE = [dg.AssetKey(["reference", "targets"]), dg.AssetKey(["reference", "departments"])]
+REFERENCE = [
+    dg.AssetKey(["reference", "targets"]),
+    dg.AssetKey(["reference", "departments"]),
+    dg.AssetKey(["reference", "feed_departments"]),
+]
 
 
 @dg.multi_asset(
@@ -117,6 +121,29 @@ def indicator_actuals(warehouse: Warehouse) -> dg.MaterializeResult:
         return dg.MaterializeResult(metadata=table_metadata(con, MARTS, "indicator_actuals"))
 
 
+@dg.asset(
+    key=[MARTS, "feed_status"],
+    group_name=MARTS,
+    kinds={"duckdb"},
+    deps=[*[staging_key(feed) for feed in FACTS.values()], *REFERENCE],
+)
+def feed_status(warehouse: Warehouse, scoring: Scoring) -> dg.MaterializeResult:
+    """Per feed and department: last period received, next period owed, its due date, days
+    overdue and 数据缺报 on the evaluation date; table marts.feed_status."""
+    with warehouse.connect() as con:
+        run_sql(
+            con,
+            "marts/feed_status",
+            {"plan_year": PLAN_YEAR, "as_of_date": scoring.evaluation_date()},
+        )
+        metadata = table_metadata(con, MARTS, "feed_status")
+        (overdue,) = con.execute(
+            "select count(*) from marts.feed_status where is_overdue"
+        ).fetchone()
+    metadata["overdue_feeds"] = dg.MetadataValue.int(overdue)
+    return dg.MaterializeResult(metadata=metadata)
+
+
 @dg.multi_asset(
     specs=[
         mart_spec(
@@ -124,14 +151,14 @@ def indicator_actuals(warehouse: Warehouse) -> dg.MaterializeResult:
             "Each indicator scored every month of 2024: "
             "actual, 序时进度, share of target, status, projection; "
             "table marts.indicator_progress_monthly.",
-            [dg.AssetKey([MARTS, "indicator_actuals"])],
+            [dg.AssetKey([MARTS, "indicator_actuals"]), dg.AssetKey([MARTS, "feed_status"])],
         ),
         mart_spec(
             "indicator_progress",
             "The scorecard: one row per indicator at its latest "
             "month with data, with status (met/ahead/on_pace/behind/no_data and 已完成/"
             "超进度/达进度/欠进度/数据缺报); table marts.indicator_progress.",
-            [dg.AssetKey([MARTS, "indicator_actuals"])],
+            [dg.AssetKey([MARTS, "indicator_actuals"]), dg.AssetKey([MARTS, "feed_status"])],
         ),
     ]
 )
@@ -141,5 +168,9 @@ def indicator_progress(warehouse: Warehouse, scoring: Scoring):
         warehouse,
         "marts/indicator_progress",
         ["indicator_progress_monthly", "indicator_progress"],
-        {"plan_year": PLAN_YEAR, "pace_band": scoring.pace_band},
+        {
+            "plan_year": PLAN_YEAR,
+            "pace_band": scoring.pace_band,
+            "as_of_date": scoring.evaluation_date(),
+        },
     )

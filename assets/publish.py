@@ -4,7 +4,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.marts import dimensions, facts, feed_metrics, indicator_actuals, indicator_progress
+from assets.marts import (
+    dimensions,
+    facts,
+    feed_metrics,
+    feed_status,
+    indicator_actuals,
+    indicator_progress,
+)
 from pipelines.resources import Warehouse
 from pipelines.warehouse import publish_copy
 
@@ -19,6 +26,7 @@ PUBLISHED_SCHEMAS = ["marts", "ledger"]
         *dimensions.keys,
         *facts.keys,
         feed_metrics.key,
+        feed_status.key,
         indicator_actuals.key,
         *indicator_progress.keys,
     ],

@@ -58,6 +58,7 @@ class Contract:
     departments: tuple[str, ...]
     quarantine_threshold: float
     columns: tuple[Column, ...] = field(default=())
+    annual_departments: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -66,6 +67,10 @@ class Contract:
     @property
     def required(self) -> list[Column]:
         return [c for c in self.columns if c.required]
+
+    def cadence_of(self, department: str) -> str:
+        """How often a department sends this feed: the feed's cadence unless it reports yearly."""
+        return "annual" if department in self.annual_departments else self.cadence
 
 
 _BRACKETED = re.compile(r"[(\[（【].*?[)\]）】]")
@@ -107,6 +112,7 @@ def load_contract(feed: str) -> Contract:
         cadence=raw["cadence"],
         due_day=int(raw["due_day"]),
         departments=tuple(raw["departments"]),
+        annual_departments=tuple(raw.get("annual_departments", ())),
         quarantine_threshold=float(raw["quarantine_threshold"]),
         columns=columns,
     )

@@ -23,7 +23,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         schedules=[schedules.nightly_refresh],
         resources={
             "warehouse": Warehouse.from_settings(settings),
-            "scoring": Scoring(pace_band=settings.pace_band),
+            "scoring": Scoring(pace_band=settings.pace_band, as_of_date=settings.as_of_date),
         },
         executor=dg.in_process_executor,
     )

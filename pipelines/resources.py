@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
 
 from pipelines.ingest import prepare
-from pipelines.settings import Settings
+from pipelines.settings import TIMEZONE, Settings
 from pipelines.warehouse import connect
 
 
@@ -40,6 +42,13 @@ class Warehouse(dg.ConfigurableResource):
 
 
 class Scoring(dg.ConfigurableResource):
-    """How strictly pace is judged: the band around 序时进度 counted as on pace."""
+    """How pace is judged: the band around 序时进度 counted as on pace, and the day it is judged
+    on (empty: today in Asia/Shanghai, read at run time so a long-running daemon moves on)."""
 
     pace_band: float
+    as_of_date: str = ""
+
+    def evaluation_date(self) -> dt.date:
+        if self.as_of_date:
+            return dt.date.fromisoformat(self.as_of_date)
+        return dt.datetime.now(ZoneInfo(TIMEZONE)).date()

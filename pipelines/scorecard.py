@@ -52,17 +52,17 @@ def render(rows: list[dict], console: Console | None = None) -> None:
     )
     for header, justify in [
         ("ID", "left"),
-        ("指标 Indicator", "left"),
-        ("目标 Target", "right"),
-        ("实际 Actual", "right"),
-        ("截至 As of", "left"),
-        ("完成 % of target", "right"),
-        ("序时 Pace", "right"),
-        ("状态 Status", "left"),
-        ("预计全年 Projected", "right"),
-        ("牵头 Lead", "left"),
+        ("指标", "left"),
+        ("目标", "right"),
+        ("实际", "right"),
+        ("截至", "left"),
+        ("完成率", "right"),
+        ("序时", "right"),
+        ("状态", "left"),
+        ("预计全年", "right"),
+        ("牵头单位", "left"),
     ]:
-        table.add_column(header, justify=justify)
+        table.add_column(header, justify=justify, no_wrap=header in ("ID", "状态", "截至"))
     for row in rows:
         unit = "%" if row["unit"] == "%" else f" {row['unit']}"
         if row["comparator"] == "in_step":
@@ -72,7 +72,7 @@ def render(rows: list[dict], console: Console | None = None) -> None:
         style = STATUS_STYLE[row["status"]]
         table.add_row(
             row["indicator_id"],
-            f"{row['name_zh']}\n[dim]{row['name_en']}[/dim]",
+            row["name_zh"],
             target,
             _number(row["actual_value"], unit),
             row["as_of"].strftime("%Y-%m") if row["as_of"] else "—",

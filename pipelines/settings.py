@@ -30,6 +30,7 @@ class Settings:
     analysts: Path
     dagster_home: Path
     pace_band: float
+    as_of_date: str
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -47,4 +48,6 @@ class Settings:
             dagster_home=path("DAGSTER_HOME", home / "dagster"),
             # A share of the target: within ±5 points of 序时进度 counts as on pace.
             pace_band=float(os.environ.get("WORKPLAN_PACE_BAND", "0.05")),
+            # Empty: today in Asia/Shanghai at each run. Set to replay a past day (the demo).
+            as_of_date=os.environ.get("WORKPLAN_AS_OF_DATE", ""),
         )

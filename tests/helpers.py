@@ -12,7 +12,7 @@ from pipelines.definitions import build_definitions
 from pipelines.settings import Settings
 
 
-def settings_for(home: Path, pace_band: float = 0.05) -> Settings:
+def settings_for(home: Path, pace_band: float = 0.05, as_of_date: str = "") -> Settings:
     """A deployment rooted in a temporary folder."""
     return Settings(
         home=home,
@@ -22,6 +22,7 @@ def settings_for(home: Path, pace_band: float = 0.05) -> Settings:
         analysts=home / "warehouse" / "analysts.duckdb",
         dagster_home=home / "dagster",
         pace_band=pace_band,
+        as_of_date=as_of_date,
     )
 
 

@@ -19,6 +19,8 @@ months as (
     ) as t (m)
 ),
 
+-- A month is scored once its data is due (the feed's due day of the following month) or has
+-- arrived: the calendar moves 序时进度 forward, and a missing month shows no_data, never behind.
 base as (
     select
         i.*,
@@ -34,6 +36,11 @@ base as (
     cross join months as m
     left join marts.indicator_actuals as a
         on i.indicator_id = a.indicator_id and m.month = a.month
+    left join reference.feed_departments as f
+        on i.feed = f.feed and i.source_department = f.department
+    where a.actual_value is not null
+        or m.month + interval 1 month + (coalesce(f.due_day, 1) - 1) * interval 1 day
+        < $as_of_date
 ),
 
 paced as (
@@ -120,38 +127,44 @@ create or replace table marts.indicator_progress as
 with
 latest as (
     select
-        indicator_id,
-        max(month) filter (where status <> 'no_data') as as_of
-    from marts.indicator_progress_monthly
-    group by indicator_id
+        i.indicator_id,
+        max(p.month) filter (where p.status <> 'no_data') as as_of
+    from marts.dim_indicator as i
+    left join marts.indicator_progress_monthly as p on i.indicator_id = p.indicator_id
+    group by i.indicator_id
 ),
 
 final as (
     select
-        p.indicator_id,
-        p.name_zh,
-        p.name_en,
-        p.unit,
-        p.target_value,
-        p.reference_indicator,
+        i.indicator_id,
+        i.name_zh,
+        i.name_en,
+        i.unit,
+        i.target_value,
+        i.reference_indicator,
         p.reference_value,
-        p.comparator,
-        p.tolerance,
+        i.comparator,
+        i.tolerance,
         p.actual_value,
         l.as_of,
         p.expected_progress,
         p.pct_of_target,
-        p.status,
-        p.status_zh,
+        coalesce(p.status, 'no_data') as status,
+        coalesce(p.status_zh, '数据缺报') as status_zh,
         p.projected_year_end,
-        p.lead_department,
-        p.lead_department_zh,
-        p.feed,
-        p.submission_ids
+        i.lead_department,
+        i.lead_department_zh,
+        i.feed,
+        coalesce(s.is_overdue, false) as feed_overdue,
+        s.next_period as feed_next_period,
+        cast($as_of_date as date) as evaluated_on,
+        coalesce(p.submission_ids, []) as submission_ids
     from latest as l
-    inner join marts.indicator_progress_monthly as p
-        on l.indicator_id = p.indicator_id
-        and p.month = coalesce(l.as_of, make_date($plan_year, 1, 1))
+    inner join marts.dim_indicator as i on l.indicator_id = i.indicator_id
+    left join marts.indicator_progress_monthly as p
+        on l.indicator_id = p.indicator_id and l.as_of = p.month
+    left join marts.feed_status as s
+        on i.feed = s.feed and i.source_department = s.department
 )
 
 select * from final

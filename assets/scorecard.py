@@ -1,0 +1,38 @@
+"""The leaders' scorecard: HTML, PNG and Excel reports drawn from the analysts' published file."""
+
+import base64
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.report import write_reports
+from pipelines.resources import Warehouse
+
+REPORTS_FOLDER = "reports"
+
+
+def reports_dir(warehouse: Warehouse) -> Path:
+    """$WORKPLAN_HOME/reports: next to the warehouse folder that holds the analysts' file."""
+    return Path(warehouse.analysts_path).parent.parent / REPORTS_FOLDER
+
+
+@dg.asset(
+    key=["analysts", "scorecard"],
+    group_name="analysts",
+    kinds={"html", "excel"},
+    deps=[dg.AssetKey(["analysts", "warehouse_file"])],
+)
+def scorecard(warehouse: Warehouse) -> dg.MaterializeResult:
+    """The 21 targets for leaders, read from the analysts' published DuckDB file (read-only, so
+    it never touches the pipeline's lock). Grain: one entry per indicator, grouped by lead
+    department, with its month-by-month trend and the overdue feeds. Outputs in
+    $WORKPLAN_HOME/reports: scorecard.html (self-contained, opens offline), scorecard.png (the
+    same picture, shown here) and scorecard.xlsx (scorecard and monthly history)."""
+    paths = write_reports(Path(warehouse.analysts_path), reports_dir(warehouse))
+    picture = base64.b64encode(paths["png"].read_bytes()).decode("ascii")
+    return dg.MaterializeResult(
+        metadata={
+            **{kind: dg.MetadataValue.path(str(path)) for kind, path in paths.items()},
+            "scorecard": dg.MetadataValue.md(f"![scorecard](data:image/png;base64,{picture})"),
+        }
+    )

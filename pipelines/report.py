@@ -708,7 +708,6 @@ def write_xlsx(card: Scorecard, path: Path) -> None:
                     "text_wrap": True,
                 }
             ),
-            "number": book.add_format({"num_format": "#,##0.##"}),
             "share": book.add_format({"num_format": "0.0%"}),
             "month": book.add_format({"num_format": "yyyy年m月"}),
             **{
@@ -740,7 +739,10 @@ def _write_sheet(
             elif kind == "month":
                 sheet.write_datetime(r, c, datetime(value.year, value.month, 1), formats[kind])
             else:
-                sheet.write_number(r, c, value, formats[kind])
+                # Figures rounded to 2 places in Excel's General format: "#,##0.##" would show
+                # whole numbers as "97." in Excel.
+                figure = round(value, 2) if kind == "number" else value
+                sheet.write_number(r, c, figure, formats.get(kind))
     sheet.freeze_panes(1, 2)
     sheet.autofilter(0, 0, len(rows), len(columns) - 1)
 

@@ -19,10 +19,12 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from assets.scorecard import scorecard
+from pipelines import report
 from pipelines.report import (
     STATUS_ZH,
     load_scorecard,
     render_html,
+    render_png,
     target_text,
     write_reports,
 )
@@ -298,6 +300,14 @@ def test_reports_are_written_and_the_workbook_neutralises_formulas(small_file, t
     png = paths["png"].read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(png) > 10_000
+
+
+@pytest.mark.filterwarnings("ignore:Glyph .* missing")
+def test_png_renders_without_a_chinese_font(small_file, tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "cjk_fonts", lambda: ["DejaVu Sans"])
+    with duckdb.connect(str(small_file), read_only=True) as con:
+        render_png(load_scorecard(con), tmp_path / "plain.png")
+    assert (tmp_path / "plain.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_scorecard_asset_writes_reports_next_to_the_analysts_file(tmp_path):

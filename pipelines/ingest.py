@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.conform import ensure_typed_view
+from pipelines.conform import ensure_typed_view, record_columns
 from pipelines.contracts import Contract, load_contract
 from pipelines.reading import FileRejected, canonical_select, load_file
 from pipelines.warehouse import quote_identifier, run_sql
@@ -222,9 +222,11 @@ def load_rows(
     ).fetchone()
     if rows_read == 0:
         raise FileRejected("The file has a header but no data rows.", "文件只有表头，没有数据行。")
+    record_columns(con, contract, submission_id, match)
     con.execute(
-        "insert into ledger.submission_periods select distinct ?, parse_month(period) "
-        f"from {table} where submission_id = ? and parse_month(period) is not null",
+        "insert into ledger.submission_periods select distinct ?, period "
+        f"from staging.{quote_identifier(contract.feed + '_typed')} "
+        "where submission_id = ? and period is not null",
         [submission_id, submission_id],
     )
     return rows_read

@@ -1,9 +1,12 @@
 """Turn a department's file into canonical text rows, whatever shape the file arrives in.
 
-CSV is transcoded to UTF-8 in a streaming step (duckdb reads neither GBK nor GB18030) and loaded
-by DuckDB itself; workbooks are read with calamine. Either way the header row is found by its
-contents, mapped to the contract's canonical names, and every value is kept as received text:
-typing happens in SQL (staging) so the raw layer stays exactly what the department sent.
+Clerks send the workbook they keep: a title row, a header over one or two rows (merged cells),
+blank rows and columns, 合计 rows and a footer naming who filled it in. CSV is decoded and
+normalised in one streaming pass (duckdb reads neither GBK nor ragged rows) into a UTF-8 file
+with the source line of every record, which DuckDB loads as text; workbooks are read with
+calamine. Either way the header is found by its contents, every data row keeps the row number
+the clerk sees, total and footer rows are told apart, and every value stays the text received:
+typing happens in SQL (`pipelines.conform`) so the raw layer is exactly what the department sent.
 """
 
 from __future__ import annotations
@@ -11,8 +14,13 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import re
 import tempfile
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 
 import duckdb
@@ -27,6 +35,39 @@ CSV_SUFFIXES = {".csv", ".txt"}
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 SNIFF_BYTES = 1 << 16
 
+# Labelled lines around a table: who filled it in and how to reach them, the amounts' unit,
+# notes. Longest first, so 单位负责人 is not read as 负责人 nor 填报单位 as 单位.
+LABELS = sorted(
+    (
+        "填报单位",
+        "填报人",
+        "审核人",
+        "联系电话",
+        "填报日期",
+        "制表人",
+        "制表日期",
+        "负责人",
+        "单位负责人",
+        "统计负责人",
+        "金额单位",
+        "单位",
+        "注",
+        "说明",
+    ),
+    key=len,
+    reverse=True,
+)
+_LABEL_ALTERNATIVES = "|".join(LABELS)
+LABELLED_VALUE = re.compile(rf"(?<!\S)({_LABEL_ALTERNATIVES})\s*[:：]\s*")
+# RE2 patterns for DuckDB, whose \s does not match the ideographic space U+3000 (\p{Z} does).
+_SPACE = r"[\s\p{Z}]*"
+FOOTER_CELL = rf"^{_SPACE}({_LABEL_ALTERNATIVES}){_SPACE}[:：]"
+# A whole cell reading 合计 / 总计 (or 小计), spaced or not, maybe prefixed (全区合计) or with
+# a colon after it.
+TOTAL_CELL = rf"^{_SPACE}\p{{Han}}{{0,4}}{_SPACE}[合总]{_SPACE}计{_SPACE}[:：]?{_SPACE}$"
+SUBTOTAL_CELL = rf"^{_SPACE}\p{{Han}}{{0,4}}{_SPACE}小{_SPACE}计{_SPACE}[:：]?{_SPACE}$"
+TITLE_YEAR = re.compile(r"(\d{4})\s*年")
+
 
 class FileRejected(Exception):
     """A file that cannot be read as the feed's template; the message is for the clerk."""
@@ -39,33 +80,119 @@ class FileRejected(Exception):
 
 @dataclass
 class HeaderMatch:
-    """Where the header row is and which source column feeds each canonical column."""
+    """Where the header is, which source column feeds each canonical column, and what the file
+    says around its table.
+
+    `metadata` holds the labelled lines above and below the table (填报单位, 填报人, 联系电话, …),
+    `warnings` (English, Chinese) what a clerk should check but does not stop the file, such as
+    a 合计 row that the detail rows do not add up to.
+    """
 
     row_index: int
     positions: dict[str, int]
     found: list[str]
     unknown: list[str] = field(default_factory=list)
+    header_rows: int = 1
+    headers: dict[str, str] = field(default_factory=dict)
+    width: int = 0
+    title: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def title_year(self) -> int | None:
+        """The year the title names ("2024年1-3月…情况表"), for months written without one."""
+        found = TITLE_YEAR.search(unicodedata.normalize("NFKC", self.title or ""))
+        return int(found.group(1)) if found else None
+
+    @property
+    def table_unit(self) -> str | None:
+        """The unit a "单位：万元" line gives the table's amounts."""
+        return self.metadata.get("金额单位") or self.metadata.get("单位")
+
+
+def is_blank(row: list[str]) -> bool:
+    return not any(cell.strip() for cell in row)
+
+
+def header_cells(rows: list[list[str]], index: int, depth: int) -> list[tuple[str, tuple]]:
+    """Each column's header text as displayed and the names it may match, over `depth` rows.
+
+    Under a two-row header a parent (投资额) spans children (计划, 完成): merged or left blank
+    after its first column, it is carried right over the children. A column is matched by
+    parent+child, child+parent or the child alone (报告期 merged down has no child).
+    """
+    top = rows[index]
+    below = rows[index + 1] if depth == 2 else []
+    width = max(len(top), len(below))
+    cells, parent = [], ""
+    for pos in range(width):
+        child = below[pos].strip() if pos < len(below) else ""
+        own = top[pos].strip() if pos < len(top) else ""
+        parent = own or (parent if child else "")
+        p, c = normalise_header(parent), normalise_header(child)
+        if p and c and p != c:
+            cells.append((f"{parent}/{child}", (p + c, c + p, c)))
+        else:
+            cells.append((parent or child, (p or c,)))
+    return cells
+
+
+def assign(cells: list[tuple[str, tuple]], contract: Contract) -> dict[str, int]:
+    """Each contract column's source position: the first header cell naming it."""
+    positions: dict[str, int] = {}
+    for column in contract.columns:
+        names = set(column.headers())
+        for pos, (_, options) in enumerate(cells):
+            if pos not in positions.values() and any(o and o in names for o in options):
+                positions[column.name] = pos
+                break
+    return positions
+
+
+def header_at(rows: list[list[str]], index: int, contract: Contract) -> HeaderMatch | None:
+    """The header starting at row `index`, or None when it lacks a required column.
+
+    It spans two rows only when the second row's sub-headers name more columns together with
+    this row than either row does alone: a title or a 报告期 merged down adds nothing.
+    """
+    cells = header_cells(rows, index, 1)
+    positions = assign(cells, contract)
+    depth = 1
+    if index + 1 < len(rows):
+        two_cells = header_cells(rows, index, 2)
+        two = assign(two_cells, contract)
+        below = assign(header_cells(rows, index + 1, 1), contract)
+        if len(two) > max(len(positions), len(below)):
+            cells, positions, depth = two_cells, two, 2
+    if any(c.name not in positions for c in contract.required):
+        return None
+    texts = [text for text, _ in cells]
+    known = set(positions.values())
+    return HeaderMatch(
+        row_index=index,
+        positions=positions,
+        found=[t for t in texts if t],
+        unknown=[t for pos, t in enumerate(texts) if t and pos not in known],
+        header_rows=depth,
+        headers={name: texts[pos] for name, pos in positions.items()},
+        width=max(pos for pos, t in enumerate(texts) if t) + 1,
+    )
 
 
 def match_header(rows: list[list[str]], contract: Contract) -> HeaderMatch:
-    """Find the first row naming every required column, or reject naming found and expected."""
+    """Find the header among the first non-blank rows, or reject naming found and expected."""
     best: tuple[int, list[str]] | None = None
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        normalised = [normalise_header(cell) for cell in row]
-        positions: dict[str, int] = {}
-        for column in contract.columns:
-            for pos, cell in enumerate(normalised):
-                if cell and cell in column.headers() and pos not in positions.values():
-                    positions[column.name] = pos
-                    break
+    candidates = [i for i, row in enumerate(rows) if not is_blank(row)][:HEADER_SEARCH_ROWS]
+    for index in candidates:
+        match = header_at(rows, index, contract)
+        if match:
+            return match
+        positions = assign(header_cells(rows, index, 1), contract)
         missing = [c.header_zh for c in contract.required if c.name not in positions]
-        if not missing:
-            known = set(positions.values())
-            unknown = [cell for pos, cell in enumerate(row) if cell.strip() and pos not in known]
-            return HeaderMatch(index, positions, [c for c in row if c.strip()], unknown)
         if best is None or len(missing) < len(best[1]):
             best = (index, missing)
-    found = [c for c in rows[best[0]] if c.strip()] if best and rows else []
+    found = [c for c in rows[best[0]] if c.strip()] if best else []
     missing = best[1] if best else [c.header_zh for c in contract.required]
     template = [c.header_zh for c in contract.columns]
     raise FileRejected(
@@ -101,48 +228,124 @@ def detect_encoding(path: Path) -> str:
     return "gb18030"
 
 
-def transcode_to_utf8(path: Path, encoding: str, workdir: Path) -> Path:
-    """Stream a non-UTF-8 CSV into a UTF-8 copy in bounded memory, for DuckDB to read."""
-    if encoding == "utf-8":
-        return path
-    target = workdir / "transcoded.csv"
+def decoded_lines(handle: Iterator[bytes], encoding: str) -> Iterator[str]:
+    """The file's lines as text, one at a time, so a bad byte is reported with its line.
+
+    Splitting bytes on newlines is safe: no UTF-8 or GB18030 multi-byte character holds 0x0A.
+    """
+    name = "GBK" if encoding == "gb18030" else "UTF-8"
+    for number, line in enumerate(handle, start=1):
+        try:
+            yield line.decode(encoding)
+        except UnicodeDecodeError as error:
+            raise FileRejected(
+                f"Line {number} is not valid {name} text, unlike the lines before it; "
+                "re-save the whole file from Excel as CSV (UTF-8 or GBK).",
+                f"第{number}行不是有效的 {name} 文本（与前面各行不同）；"
+                "请从 Excel 将整个文件重新另存为 CSV（UTF-8 或 GBK）。",
+            ) from error
+
+
+def csv_records(handle: Iterator[bytes], encoding: str) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record with the line it starts on (a quoted cell may hold line breaks)."""
+    reader = csv.reader(decoded_lines(handle, encoding))
+    start = 1
     try:
-        with (
-            open(path, encoding=encoding, newline="") as source,
-            open(target, "w", encoding="utf-8", newline="") as sink,
-        ):
-            while chunk := source.read(1 << 20):
-                sink.write(chunk)
-    except UnicodeDecodeError as error:
+        for cells in reader:
+            yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as error:
         raise FileRejected(
-            f"The file is not valid {encoding} text past byte {error.start}; "
-            "re-save it from Excel.",
-            f"文件在第 {error.start} 字节之后不是有效的 {encoding} 文本；请从 Excel 重新另存。",
+            f"The CSV cannot be read from line {start} on ({error}): most likely a cell opens a "
+            'quote (") that never closes. Correct it in Excel and save the file as CSV again.',
+            f'该 CSV 文件从第{start}行起无法读取（{error}）：很可能某个单元格的引号（"）没有闭合。'
+            "请在 Excel 中改正后重新另存为 CSV。",
         ) from error
-    return target
+
+
+def take_head(records: Iterator[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """The records the header is searched in: up to one past the search's last non-blank row."""
+    head: list[tuple[int, list[str]]] = []
+    filled = 0
+    for record in records:
+        head.append(record)
+        filled += not is_blank(record[1])
+        if filled > HEADER_SEARCH_ROWS:
+            break
+    return head
+
+
+def write_records(path: Path, records: Iterator[tuple[int, list[str]]], width: int) -> None:
+    """Write records as a rectangular UTF-8 CSV led by their line; blank records are left out.
+
+    Short rows are padded; cells past the header's width are dropped, having no column.
+    """
+    with open(path, "w", encoding="utf-8", newline="") as sink:
+        writer = csv.writer(sink, lineterminator="\n")
+        for line, cells in records:
+            kept = cells[:width]
+            if not is_blank(kept):
+                writer.writerow([line, *kept, *[""] * (width - len(kept))])
+
+
+def materialise(
+    con: duckdb.DuckDBPyConnection, target: str, source: str, params: dict, width: int
+) -> None:
+    """Create temp table `target` (row_number, c0..cN, row_kind) from the data rows in `source`.
+
+    row_kind tells the rows a reader must not count: 'total' (合计, 总计), 'subtotal' (小计) and
+    'footer' (a row led by a label such as 填报人：); the rest are 'data'.
+    """
+    names = [f"c{i}" for i in range(width)]
+    cells = f"[{', '.join(names)}]"
+    con.execute(
+        f"create or replace temp table {quote_identifier(target)} as "
+        f"select row_number, {', '.join(names)}, case "
+        f"when len(list_filter({cells}, lambda x: regexp_matches(x, $total))) > 0 then 'total' "
+        f"when len(list_filter({cells}, lambda x: regexp_matches(x, $subtotal))) > 0 "
+        "then 'subtotal' "
+        f"when regexp_matches(coalesce(list_filter({cells}, lambda x: regexp_matches(x, $filled))"
+        "[1], ''), $footer) then 'footer' "
+        f"else 'data' end as row_kind from {source}",
+        params
+        | {
+            "total": TOTAL_CELL,
+            "subtotal": SUBTOTAL_CELL,
+            "footer": FOOTER_CELL,
+            "filled": r"[^\s\p{Z}]",
+        },
+    )
 
 
 def load_csv(
     con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, target: str
-) -> HeaderMatch:
-    """Load a CSV's data rows, as text, into the temporary table `target` (canonical columns)."""
-    with tempfile.TemporaryDirectory(prefix="workplan-") as workdir:
-        utf8 = transcode_to_utf8(path, detect_encoding(path), Path(workdir))
-        with open(utf8, encoding="utf-8-sig", newline="") as handle:
-            head = [
-                row for _, row in zip(range(HEADER_SEARCH_ROWS), csv.reader(handle), strict=False)
-            ]
-        match = match_header(head, contract)
-        width = max(len(head[match.row_index]), 1)
-        columns = {f"c{i}": "VARCHAR" for i in range(width)}
-        con.execute(
-            f"create or replace temp table {quote_identifier(target)} as "
-            "select row_number() over () + ? as row_number, * "
-            "from read_csv(?, header = false, skip = ?, columns = ?, delim = ',', quote = '\"', "
-            "escape = '\"', null_padding = true, strict_mode = false, encoding = 'utf-8')",
-            [match.row_index + 1, str(utf8), match.row_index + 1, columns],
+) -> tuple[HeaderMatch, list[list[str]]]:
+    """Load a CSV's rows below the header, as text, into temp table `target`; return the header
+    match and the rows above the header.
+
+    One streaming pass decodes the file, numbers each record by its first line and writes a
+    rectangular UTF-8 copy that DuckDB reads with explicit types: memory stays bounded however
+    long the file, and ragged rows, blank lines and line breaks inside cells cannot trip it.
+    """
+    encoding = detect_encoding(path)
+    with tempfile.TemporaryDirectory(prefix="workplan-") as workdir, open(path, "rb") as handle:
+        records = csv_records(handle, encoding)
+        head = take_head(records)
+        match = match_header([cells for _, cells in head], contract)
+        normalised = Path(workdir) / "normalised.csv"
+        write_records(
+            normalised, chain(head[match.row_index + match.header_rows :], records), match.width
         )
-    return match
+        columns = {"row_number": "BIGINT"} | {f"c{i}": "VARCHAR" for i in range(match.width)}
+        materialise(
+            con,
+            target,
+            "read_csv($path, header = false, auto_detect = false, columns = $columns, "
+            "delim = ',', quote = '\"', escape = '\"', new_line = '\\n')",
+            {"path": str(normalised), "columns": columns},
+            match.width,
+        )
+    return match, [cells for _, cells in head[: match.row_index]]
 
 
 def cell_text(value: object) -> str | None:
@@ -160,10 +363,28 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
+def sheet_rows(sheet) -> list[list[str]]:
+    """A sheet's cells as text, indexed from A1 so that row i is Excel row i + 1.
+
+    A merged cell's value fills its whole range, as the clerk sees it: a parent header over its
+    sub-headers, a 报告期 merged down the rows it applies to.
+    """
+    rows = [[cell_text(v) or "" for v in row] for row in sheet.to_python(skip_empty_area=False)]
+    for (top, left), (bottom, right) in sheet.merged_cell_ranges or ():
+        if top >= len(rows) or left >= len(rows[top]):
+            continue
+        value = rows[top][left]
+        for row in rows[top : bottom + 1]:
+            row.extend([""] * (right + 1 - len(row)))
+            row[left : right + 1] = [value] * (right + 1 - left)
+    return rows
+
+
 def load_workbook(
     con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, target: str
-) -> HeaderMatch:
-    """Load the workbook sheet whose header matches the contract into the temp table `target`."""
+) -> tuple[HeaderMatch, list[list[str]]]:
+    """Load the rows below the header of the sheet whose header matches the contract into the
+    temp table `target`; return the header match and the rows above the header."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises several error types for unreadable workbooks
@@ -173,59 +394,147 @@ def load_workbook(
         ) from error
     rejection: FileRejected | None = None
     for sheet_name in workbook.sheet_names:
-        rows = [
-            [cell_text(v) or "" for v in row]
-            for row in workbook.get_sheet_by_name(sheet_name).to_python()
-        ]
+        rows = sheet_rows(workbook.get_sheet_by_name(sheet_name))
         try:
             match = match_header(rows, contract)
         except FileRejected as error:
             rejection = rejection or error
             continue
-        width = len(rows[match.row_index])
-        body = rows[match.row_index + 1 :]
+        first = match.row_index + match.header_rows
+        body = rows[first:]
         table = pa.table(
             {
-                "row_number": pa.array(
-                    range(match.row_index + 2, match.row_index + 2 + len(body)), pa.int64()
-                ),
+                "row_number": pa.array(range(first + 1, len(rows) + 1), pa.int64()),
                 **{
                     f"c{i}": pa.array(
                         [(r[i] if i < len(r) and r[i] != "" else None) for r in body], pa.string()
                     )
-                    for i in range(width)
+                    for i in range(match.width)
                 },
             }
         )
         con.register("workbook_rows", table)
-        con.execute(
-            f"create or replace temp table {quote_identifier(target)} as "
-            "select * from workbook_rows"
-        )
-        con.unregister("workbook_rows")
-        return match
+        try:
+            materialise(con, target, "workbook_rows", {}, match.width)
+        finally:
+            con.unregister("workbook_rows")
+        return match, rows[: match.row_index]
     raise rejection or FileRejected("The workbook has no sheets.", "工作簿中没有工作表。")
+
+
+def labelled_values(rows: list[list[str]]) -> dict[str, str]:
+    """Labelled values in rows such as "填报人：张三  联系电话：0451-…", in one cell or several."""
+    values: dict[str, str] = {}
+    for row in rows:
+        text = "  ".join(cell.strip() for cell in row if cell and cell.strip())
+        found = list(LABELLED_VALUE.finditer(text))
+        ends = [following.start() for following in found[1:]] + [len(text)]
+        for label, end in zip(found, ends, strict=False):  # no labels: nothing to pair
+            values.setdefault(label.group(1), text[label.end() : end].strip())
+    return values
+
+
+def describe_surroundings(
+    con: duckdb.DuckDBPyConnection, target: str, match: HeaderMatch, above: list[list[str]]
+) -> None:
+    """Set the title (the first unlabelled line above the header) and the labelled lines above
+    and below the table, which are submission metadata, never data."""
+    cells = ", ".join(f"c{i}" for i in range(match.width))
+    footers = con.execute(
+        f"select [{cells}] from {quote_identifier(target)} where row_kind = 'footer' "
+        "order by row_number"
+    ).fetchall()
+    lines = [row for row in above if not is_blank(row)]
+    match.metadata = labelled_values(lines + [row for (row,) in footers])
+    titles = [row for row in lines if not LABELLED_VALUE.search("  ".join(row))]
+    match.title = (
+        next((cell.strip() for cell in titles[0] if cell.strip()), None) if titles else None
+    )
+
+
+def decimals_in(text: str) -> int:
+    """How many decimals a number is written with: the precision a total can be checked to."""
+    found = re.search(r"\.(\d+)", unicodedata.normalize("NFKC", text))
+    return len(found.group(1)) if found else 0
+
+
+def reconcile_totals(
+    con: duckdb.DuckDBPyConnection, target: str, match: HeaderMatch, contract: Contract
+) -> list[tuple[str, str]]:
+    """Check a 合计 row against the detail rows' sum, rounded as the total is written.
+
+    Only amounts and counts add up (rates do not), and only a single grand total can be checked:
+    several 合计 rows are totals of sections that no one sum matches. A mismatch is a warning.
+    """
+    columns = [
+        c
+        for c in contract.columns
+        if c.name in match.positions
+        and c.type in ("integer", "decimal")
+        and c.unit not in (None, "%")
+    ]
+    if not columns:
+        return []
+    table = quote_identifier(target)
+    cells = [f"c{match.positions[c.name]}" for c in columns]
+    totals = con.execute(
+        f"select row_number, {', '.join(cells)}, "
+        f"{', '.join(f'parse_number({c})' for c in cells)} from {table} where row_kind = 'total'"
+    ).fetchall()
+    if len(totals) != 1:
+        return []
+    sums = con.execute(
+        f"select {', '.join(f'sum(parse_number({c}))' for c in cells)} from {table} "
+        "where row_kind = 'data'"
+    ).fetchone()
+    row_number, *values = totals[0]
+    written, parsed = values[: len(cells)], values[len(cells) :]
+    warnings = []
+    for column, text, total, detail in zip(columns, written, parsed, sums, strict=True):
+        if total is None:
+            continue
+        added = Decimal(detail or 0).quantize(Decimal(1).scaleb(-decimals_in(text)))
+        if added != total:
+            header = match.headers[column.name]
+            warnings.append(
+                (
+                    f"Row {row_number} (合计) gives {text} for {header}, but the detail rows add "
+                    f"up to {added}; check the total or the rows above it.",
+                    f"第{row_number}行合计的“{header}”为 {text}，但明细行相加为 {added}；"
+                    "请核对合计数或明细数据。",
+                )
+            )
+    return warnings
 
 
 def load_file(
     con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, target: str
 ) -> HeaderMatch:
-    """Read `path` into temp table `target` with columns row_number, c0..cN (all text)."""
+    """Read `path` into temp table `target` (row_number, c0..cN as text, row_kind).
+
+    The returned match also carries the file's title, its labelled lines (`metadata`) and
+    `warnings` from checking its 合计 row, which is read with the value parsers: `con` must hold
+    them (`sql/setup/parsers.sql`, installed by `pipelines.ingest.prepare`).
+    """
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        return load_csv(con, path, contract, target)
-    if suffix in WORKBOOK_SUFFIXES:
-        return load_workbook(con, path, contract, target)
-    raise FileRejected(
-        f"Files of type '{suffix or '(none)'}' are not accepted; send .xlsx, .xls or .csv.",
-        f"不接受“{suffix or '无扩展名'}”类型的文件；请报送 .xlsx、.xls 或 .csv 文件。",
-    )
+        match, above = load_csv(con, path, contract, target)
+    elif suffix in WORKBOOK_SUFFIXES:
+        match, above = load_workbook(con, path, contract, target)
+    else:
+        raise FileRejected(
+            f"Files of type '{suffix or '(none)'}' are not accepted; send .xlsx, .xls or .csv.",
+            f"不接受“{suffix or '无扩展名'}”类型的文件；请报送 .xlsx、.xls 或 .csv 文件。",
+        )
+    describe_surroundings(con, target, match, above)
+    match.warnings = reconcile_totals(con, target, match, contract)
+    return match
 
 
 def canonical_select(match: HeaderMatch, contract: Contract, source: str) -> str:
-    """SQL selecting the contract's columns, as trimmed text, from a loaded file's columns.
+    """SQL selecting the contract's columns, as trimmed text, from a loaded file's data rows.
 
-    Blank rows and 合计/小计 total rows are dropped here, before anything counts them.
+    Blank, total (合计/小计/总计) and footer rows are dropped here, before anything counts them.
     """
     parts = ["row_number"]
     for column in contract.columns:
@@ -235,11 +544,7 @@ def canonical_select(match: HeaderMatch, contract: Contract, source: str) -> str
     any_value = " or ".join(
         f"nullif(trim(c{pos}), '') is not null" for pos in sorted(match.positions.values())
     )
-    total = " or ".join(
-        f"coalesce(regexp_matches(trim(c{pos}), '^(合\\s*计|小\\s*计|总\\s*计)$'), false)"
-        for pos in sorted(match.positions.values())
-    )
     return (
         f"select {', '.join(parts)} from {quote_identifier(source)} "
-        f"where ({any_value}) and not ({total})"
+        f"where row_kind = 'data' and ({any_value})"
     )

@@ -17,6 +17,7 @@ import xlsxwriter
 
 from pipelines.contracts import load_contract, normalise_header
 from pipelines.reading import FileRejected, canonical_select, load_file
+from pipelines.warehouse import run_sql
 
 PROJECTS = load_contract("projects")
 TITLE = "哈尔滨新区2024年3月招商引资情况表"
@@ -38,6 +39,7 @@ EXPECTED = [
 @pytest.fixture
 def con():
     connection = duckdb.connect()
+    run_sql(connection, "setup/parsers")  # load_file reads 合计 rows with them
     yield connection
     connection.close()
 
@@ -144,11 +146,6 @@ def test_total_rows_are_dropped(con, tmp_path: Path, label: str) -> None:
     assert [r[2] for r in canonical(con, path)] == ["ZS-1"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="canonical_select's total-row regex uses \\s, which in DuckDB (RE2) does not match the "
-    "ideographic space U+3000 that Chinese sheets use to spread 合　计 across a cell",
-)
 def test_total_row_spaced_with_ideographic_space_is_dropped(con, tmp_path: Path) -> None:
     rows = [HEADER, DATA[0], ["合\u3000计", "", "", "", "585", ""]]
     path = write_csv(tmp_path / "招商.csv", rows)
@@ -177,22 +174,11 @@ def test_workbook_sheet_is_found_by_its_headers_behind_a_cover_sheet(con, tmp_pa
     assert canonical(con, write_workbook(tmp_path / "招商.xlsx", cover=True)) == EXPECTED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load_workbook numbers rows from calamine's to_python(), which drops the empty rows "
-    "above the first filled cell: with the header in Excel row 3 and rows 1-2 empty, the first "
-    "data row (Excel row 4) is numbered 2",
-)
 def test_workbook_row_numbers_are_excel_rows_without_a_title(con, tmp_path: Path) -> None:
     rows = canonical(con, write_workbook(tmp_path / "招商.xlsx", title=False))
     assert [r[0] for r in rows] == [4, 5]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load_csv numbers rows with row_number() over the records DuckDB emits, and DuckDB "
-    "skips empty lines, so every row after an empty line is numbered one line too early",
-)
 def test_csv_row_numbers_are_source_lines_after_an_empty_line(con, tmp_path: Path) -> None:
     path = tmp_path / "招商.csv"
     path.write_text(
@@ -223,13 +209,6 @@ def test_csv_row_numbers_are_source_lines_after_an_empty_line(con, tmp_path: Pat
             id="row-with-more-cells",
         ),
     ],
-)
-@pytest.mark.xfail(
-    strict=True,
-    raises=duckdb.Error,
-    reason="load_csv's read_csv call fails with a raw duckdb.Error (parallel scanner refuses "
-    "null_padding with quoted newlines; the sniffer fails on ragged rows) instead of loading "
-    "the rows or raising FileRejected",
 )
 def test_awkward_but_readable_csv_loads(con, tmp_path: Path, text: str, codes: list[str]) -> None:
     path = tmp_path / "招商.csv"

@@ -1,20 +1,83 @@
--- Value parsers for department text. Numbers drop thousands separators; dates and months accept
--- the forms clerks type. Anything else parses to null, and validation reports it.
-create or replace macro parse_number(t) as
-    try_cast(regexp_replace(trim(t), '[,，\s]', '', 'g') as decimal(18, 4));
+-- Value parsers for department text, in SQL so that feeds of millions of rows are typed inside
+-- DuckDB. Each accepts the forms clerks type; anything else parses to null, and validation
+-- reports it with the text found.
 
-create or replace macro parse_date(t) as coalesce(
-    try_cast(trim(t) as date),
-    try_strptime(trim(t), '%Y年%m月%d日')::date,
-    try_strptime(trim(t), '%Y/%m/%d')::date,
-    try_strptime(trim(t), '%Y.%m.%d')::date,
-    try_strptime(trim(t), '%Y%m%d')::date
+-- Full-width digits and punctuation (what a Chinese input method types) folded to ASCII, then
+-- surrounding spaces (ideographic and no-break too) and Excel's leading text apostrophe removed.
+create or replace macro fold_text(t) as regexp_replace(
+    translate(t, '０１２３４５６７８９．，－−（）％／：＋', '0123456789.,--()%/:+'),
+    '^[\s\p{Z}]*''?[\s\p{Z}]*|[\s\p{Z}]*$',
+    '',
+    'g'
 );
 
-create or replace macro parse_month(t) as coalesce(
-    try_strptime(trim(t), '%Y-%m')::date,
-    try_strptime(trim(t), '%Y年%m月')::date,
-    try_strptime(trim(t), '%Y%m')::date,
-    try_strptime(trim(t), '%Y/%m')::date,
-    try_strptime(trim(t), '%Y.%m')::date
+-- Text keeps its full-width characters (names hold them); only the apostrophe Excel uses to
+-- force a cell to text ('9123...) is not part of the value.
+create or replace macro parse_text(t) as regexp_replace(t, '^''', '');
+
+-- Numbers: thousands separators and spaces dropped, "12.3%" read in percentage points (the unit
+-- the contracts use for rates), accounting negatives "(1,234.5)" read as -1234.5. The scale is
+-- wide so that a unit conversion (亿元 to 万元) in the typed views loses no digits.
+create or replace macro parse_number(t) as try_cast(
+    regexp_replace(
+        regexp_replace(regexp_replace(fold_text(t), '[,\s\p{Z}]', '', 'g'), '%$', ''),
+        '^\((.*)\)$',
+        '-\1'
+    ) as decimal(28, 10)
 );
+
+-- A date from its parts; null when they name no day (2024-02-30).
+create or replace macro make_day(y, m, d) as
+    try_strptime(y::varchar || '-' || m::varchar || '-' || d::varchar, '%Y-%m-%d')::date;
+
+-- Dates: 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日 (a time after it is ignored), 20240305, and
+-- Excel serial day numbers (45356 is 2024-03-05) when a workbook cell lost its date format; only
+-- serials between 1990-01-01 (32874) and 2099-12-31 (73050) are taken as dates.
+create or replace macro parse_date(t) as case
+    when
+        regexp_matches(
+            fold_text(t),
+            '^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$'
+        )
+        then make_day(
+            regexp_extract(fold_text(t), '^(\d{4})', 1),
+            regexp_extract(fold_text(t), '^\d{4}\s*[-/.年]\s*(\d{1,2})', 1),
+            regexp_extract(fold_text(t), '^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*(\d{1,2})', 1)
+        )
+    when regexp_matches(fold_text(t), '^\d{8}$')
+        then try_strptime(fold_text(t), '%Y%m%d')::date
+    when
+        regexp_matches(fold_text(t), '^\d{5}(\.0+)?$')
+        and try_cast(fold_text(t) as double) between 32874 and 73050
+        then date '1899-12-30' + try_cast(try_cast(fold_text(t) as double) as integer)
+end;
+
+-- The first day of a month from its parts; null when the month is not 1-12.
+create or replace macro make_month(y, m) as
+    try_strptime(y::varchar || '-' || m::varchar, '%Y-%m')::date;
+
+-- Months: 2024-03, 2024/3, 2024.03, 202403, 2024年3月, and the cumulative 2024年1-3月 (its period
+-- is the last month). "3月" and "1-3月" carry no year: `year` supplies it (the typed views pass
+-- the year of the file's title), else the month is null and validation rejects the row. A full
+-- date (a workbook cell Excel turned into a date) stands for its month.
+create or replace macro parse_month(t, year := null) as case
+    when regexp_matches(fold_text(t), '^(\d{4}\s*年)?\s*(\d{1,2}\s*[-~～至到—]\s*)?\d{1,2}\s*月份?(累计)?$')
+        then make_month(
+            coalesce(try_cast(regexp_extract(fold_text(t), '^(\d{4})\s*年', 1) as integer), year),
+            regexp_extract(fold_text(t), '(\d{1,2})\s*月份?(累计)?$', 1)
+        )
+    when regexp_matches(fold_text(t), '^\d{4}\s*[-/.]\s*\d{1,2}$')
+        then make_month(
+            regexp_extract(fold_text(t), '^(\d{4})', 1),
+            regexp_extract(fold_text(t), '(\d{1,2})$', 1)
+        )
+    when regexp_matches(fold_text(t), '^\d{6}$')
+        then make_month(fold_text(t)[1:4], fold_text(t)[5:6])
+    else date_trunc('month', parse_date(t))::date
+end;
+
+-- Yes/no answers as clerks write them: 是/否, √/×, Y/N, yes/no, true/false, 1/0.
+create or replace macro parse_flag(t) as case
+    when upper(fold_text(t)) in ('是', '√', '✓', 'Y', 'YES', 'TRUE', '1') then true
+    when upper(fold_text(t)) in ('否', '×', '✗', 'N', 'NO', 'FALSE', '0') then false
+end;

@@ -6,11 +6,13 @@ from pathlib import Path
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from assets.landing import landing_key
 from assets.metadata import table_metadata
+from pipelines.alerts import deliver
 from pipelines.contracts import FEEDS, load_contract
 from pipelines.ingest import receive_feed
-from pipelines.ledger import pending, record_verdict
-from pipelines.resources import Warehouse
+from pipelines.ledger import newly_accepted, pending, record_verdict, take_receipt_rejections
+from pipelines.resources import Alerting, Warehouse
 from pipelines.validation import validate_submissions
 from pipelines.warehouse import run_sql
 
@@ -25,11 +27,18 @@ def staging_key(feed: str) -> dg.AssetKey:
     return dg.AssetKey(["staging", feed])
 
 
+def raise_rejection_alerts(con, alerting: Alerting) -> None:
+    """Alert the sending department once per rejected file, and deliver what is pending."""
+    run_sql(con, "ledger/rejection_alerts")
+    deliver(con, alerting.webhook_url)
+
+
 def build_raw_asset(feed: str) -> dg.AssetsDefinition:
     contract = load_contract(feed)
 
     @dg.asset(
         key=raw_key(feed),
+        deps=[landing_key(feed, department) for department in contract.departments],
         group_name=feed,
         kinds={"duckdb"},
         tags={"feed": feed},
@@ -39,9 +48,12 @@ def build_raw_asset(feed: str) -> dg.AssetsDefinition:
             f"and loaded as text into raw.{feed}, one row per source row. Grain: {contract.grain}"
         ),
     )
-    def raw_feed(context: AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    def raw_feed(
+        context: AssetExecutionContext, warehouse: Warehouse, alerting: Alerting
+    ) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             received = receive_feed(con, Path(warehouse.landing), Path(warehouse.archive), feed)
+            raise_rejection_alerts(con, alerting)
             metadata = table_metadata(con, "raw", feed)
         for submission in received:
             note = f"; {submission.message_en}" if submission.message_en else ""
@@ -69,9 +81,11 @@ def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
         blocking=True,
         description=f"Runs expectations/{feed}.json (GX Core) on each new submission: bad rows go "
         "to ledger.quarantine with a reason; a file failing file-level rules, or with more bad "
-        "rows than the feed's threshold, is rejected. Fails when a submission was rejected.",
+        "rows than the feed's threshold, is rejected. A rejected file fails the check as a "
+        "warning: it is kept out of staging by its status, so the other feeds' data still flows. "
+        "A validation that cannot complete fails the step and blocks everything downstream.",
     )
-    def suite_check(warehouse: Warehouse) -> dg.AssetCheckResult:
+    def suite_check(warehouse: Warehouse, alerting: Alerting) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
             verdicts = validate_submissions(con, feed, pending(con, feed))
             outcomes = {
@@ -79,11 +93,15 @@ def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
                 for submission_id, verdict in verdicts.items()
             }
             run_sql(con, "ledger/supersede", {"feed": feed})
+            raise_rejection_alerts(con, alerting)
+            rejected_on_receipt = take_receipt_rejections(con, feed)
         rejected = [s for s, (status, _) in outcomes.items() if status == "rejected"]
+        rejected += rejected_on_receipt
         return dg.AssetCheckResult(
             passed=not rejected,
-            severity=dg.AssetCheckSeverity.ERROR,
+            severity=dg.AssetCheckSeverity.WARN,
             metadata={
+                "rejected": dg.MetadataValue.text(", ".join(rejected) or "none"),
                 "submissions_validated": len(outcomes),
                 "submissions_rejected": len(rejected),
                 "rows_quarantined": sum(v.quarantined_rows for _, v in outcomes.values()),
@@ -117,7 +135,7 @@ def build_staging_asset(feed: str) -> dg.AssetsDefinition:
             f"staging.{feed}. Grain: {contract.grain}"
         ),
     )
-    def staging_feed(warehouse: Warehouse) -> dg.MaterializeResult:
+    def staging_feed(context: AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             run_sql(
                 con,
@@ -125,6 +143,17 @@ def build_staging_asset(feed: str) -> dg.AssetsDefinition:
                 {"feed": feed},
                 identifiers={"feed": feed, "feed_typed": f"{feed}_typed"},
             )
+            for department, periods, submissions in newly_accepted(con, feed):
+                context.log_event(
+                    dg.AssetMaterialization(
+                        asset_key=landing_key(feed, department),
+                        description=f"Accepted {len(submissions)} new submission(s)",
+                        metadata={
+                            "periods": ", ".join(periods),
+                            "submissions": ", ".join(submissions),
+                        },
+                    )
+                )
             return dg.MaterializeResult(metadata=table_metadata(con, "staging", feed))
 
     return staging_feed

@@ -4,7 +4,8 @@ import dagster as dg
 
 from assets.feeds import staging_key
 from assets.metadata import table_metadata
-from pipelines.resources import Scoring, Warehouse
+from pipelines.alerts import deliver
+from pipelines.resources import Alerting, Scoring, Warehouse
 from pipelines.settings import PLAN_YEAR
 from pipelines.warehouse import run_sql
 
@@ -141,6 +142,57 @@ def feed_status(warehouse: Warehouse, scoring: Scoring) -> dg.MaterializeResult:
             "select count(*) from marts.feed_status where is_overdue"
         ).fetchone()
     metadata["overdue_feeds"] = dg.MetadataValue.int(overdue)
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["ledger", "scorecard_history"],
+            group_name="ledger",
+            kinds={"duckdb"},
+            deps=[dg.AssetKey([MARTS, "indicator_progress"])],
+            description="Append-only: each indicator's reading (as of, actual, status, "
+            "submissions) whenever it changed, with the time it was recorded; answers 'what "
+            "did the scorecard say on date X'; table ledger.scorecard_history.",
+        ),
+        mart_spec(
+            "status_changes",
+            "Every change of an indicator's status, with the submissions that arrived with "
+            "it and the restatements among them; table marts.status_changes.",
+            [dg.AssetKey(["ledger", "scorecard_history"])],
+        ),
+    ]
+)
+def scorecard_history(warehouse: Warehouse):
+    """Record the scorecard's readings over time and list the status changes."""
+    with warehouse.connect() as con:
+        run_sql(con, "marts/scorecard_history")
+        yield dg.MaterializeResult(
+            asset_key=["ledger", "scorecard_history"],
+            metadata=table_metadata(con, "ledger", "scorecard_history"),
+        )
+        yield dg.MaterializeResult(
+            asset_key=[MARTS, "status_changes"],
+            metadata=table_metadata(con, MARTS, "status_changes"),
+        )
+
+
+@dg.asset(
+    key=["ledger", "alerts"],
+    group_name="ledger",
+    kinds={"duckdb"},
+    deps=[dg.AssetKey([MARTS, "feed_status"])],
+)
+def alerts(warehouse: Warehouse, alerting: Alerting) -> dg.MaterializeResult:
+    """Alerts for departments: one per rejected file (raised when it is rejected) and one per
+    overdue period of a feed (raised here from marts.feed_status), each delivered once to the
+    configured webhook; table ledger.alerts."""
+    with warehouse.connect() as con:
+        run_sql(con, "ledger/overdue_alerts")
+        delivered = deliver(con, alerting.webhook_url)
+        metadata = table_metadata(con, "ledger", "alerts")
+    metadata["delivered_now"] = dg.MetadataValue.int(delivered)
     return dg.MaterializeResult(metadata=metadata)
 
 

@@ -5,12 +5,14 @@ from pathlib import Path
 import dagster as dg
 
 from assets.marts import (
+    alerts,
     dimensions,
     facts,
     feed_metrics,
     feed_status,
     indicator_actuals,
     indicator_progress,
+    scorecard_history,
 )
 from pipelines.resources import Warehouse
 from pipelines.warehouse import publish_copy
@@ -29,6 +31,8 @@ PUBLISHED_SCHEMAS = ["marts", "ledger"]
         feed_status.key,
         indicator_actuals.key,
         *indicator_progress.keys,
+        *scorecard_history.keys,
+        alerts.key,
     ],
 )
 def analysts_warehouse_file(warehouse: Warehouse) -> dg.MaterializeResult:

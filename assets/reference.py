@@ -8,7 +8,7 @@ from assets.metadata import table_metadata
 from pipelines.contracts import FEEDS, load_contract
 from pipelines.resources import Warehouse
 from pipelines.settings import CATALOG_ROOT
-from pipelines.warehouse import run_sql
+from pipelines.warehouse import run_sql, transaction
 
 REFERENCE = "reference"
 
@@ -62,11 +62,10 @@ def load_feed_departments(con: duckdb.DuckDBPyConnection) -> None:
         for contract in [load_contract(feed)]
         for department in contract.departments
     ]
-    con.execute("begin transaction")
-    con.execute(
-        "create or replace table reference.feed_departments (feed varchar not null, "
-        "feed_zh varchar not null, department varchar not null, cadence varchar not null, "
-        "due_day integer not null)"
-    )
-    con.executemany("insert into reference.feed_departments values (?, ?, ?, ?, ?)", rows)
-    con.execute("commit")
+    with transaction(con):
+        con.execute(
+            "create or replace table reference.feed_departments (feed varchar not null, "
+            "feed_zh varchar not null, department varchar not null, cadence varchar not null, "
+            "due_day integer not null)"
+        )
+        con.executemany("insert into reference.feed_departments values (?, ?, ?, ?, ?)", rows)

@@ -8,13 +8,6 @@ import dagster as dg
 from pipelines.report import write_reports
 from pipelines.resources import Warehouse
 
-REPORTS_FOLDER = "reports"
-
-
-def reports_dir(warehouse: Warehouse) -> Path:
-    """$WORKPLAN_HOME/reports: next to the warehouse folder that holds the analysts' file."""
-    return Path(warehouse.analysts_path).parent.parent / REPORTS_FOLDER
-
 
 @dg.asset(
     key=["analysts", "scorecard"],
@@ -28,7 +21,7 @@ def scorecard(warehouse: Warehouse) -> dg.MaterializeResult:
     department, with its month-by-month trend and the overdue feeds. Outputs in
     $WORKPLAN_HOME/reports: scorecard.html (self-contained, opens offline), scorecard.png (the
     same picture, shown here) and scorecard.xlsx (scorecard and monthly history)."""
-    paths = write_reports(Path(warehouse.analysts_path), reports_dir(warehouse))
+    paths = write_reports(Path(warehouse.analysts_path), Path(warehouse.reports_path))
     picture = base64.b64encode(paths["png"].read_bytes()).decode("ascii")
     return dg.MaterializeResult(
         metadata={

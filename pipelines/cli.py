@@ -21,7 +21,8 @@ from pipelines.arrivals import scan
 from pipelines.contracts import FEEDS
 from pipelines.instance import local_instance
 from pipelines.jobs import ingest_job_name
-from pipelines.scorecard import render, scorecard_rows
+from pipelines.report import write_reports
+from pipelines.scorecard import read_scorecard, render
 from pipelines.settings import PROJECT_ROOT, Settings
 
 console = Console()
@@ -82,6 +83,13 @@ def run_job(job_name: str, settings: Settings) -> bool:
     return bool(outcome["success"])
 
 
+def require_analysts_file(settings: Settings) -> None:
+    if not settings.analysts.exists():
+        raise click.ClickException(
+            f"{settings.analysts} does not exist yet; run `workplan refresh` first."
+        )
+
+
 def feeds_with_files(settings: Settings) -> list[str]:
     return [feed for feed in FEEDS if scan(settings.landing, feed)]
 
@@ -111,11 +119,22 @@ def refresh() -> None:
 def scorecard() -> None:
     """Print the scorecard from the analysts' DuckDB file."""
     settings = Settings.from_env()
-    if not settings.analysts.exists():
-        raise click.ClickException(
-            f"{settings.analysts} does not exist yet; run `workplan refresh` first."
-        )
-    render(scorecard_rows(settings.analysts), console)
+    require_analysts_file(settings)
+    render(read_scorecard(settings.analysts), console)
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the reports (default: $WORKPLAN_HOME/reports).",
+)
+def report(out: Path | None) -> None:
+    """Write the scorecard as HTML, PNG and Excel from the analysts' DuckDB file."""
+    settings = Settings.from_env()
+    require_analysts_file(settings)
+    for kind, path in write_reports(settings.analysts, out or settings.reports).items():
+        console.print(f"{kind:>5}: {path}")
 
 
 @main.command()
@@ -132,16 +151,33 @@ def demo(seed: int) -> None:
         written = write_demo_feeds(settings.landing, seed=seed)
     console.print(f"Wrote {len(written)} demo files under {settings.landing}")
     ok = run_job("refresh_all", settings)
-    render(scorecard_rows(settings.analysts), console)
+    render(read_scorecard(settings.analysts), console)
     console.print(
         f"\nAnalysts' DuckDB file: [bold]{settings.analysts}[/bold]\n"
         f"Pipeline's own file:   {settings.warehouse}\n"
+        f"Scorecard for leaders: [bold]{settings.reports / 'scorecard.html'}[/bold] "
+        f"(also .png and .xlsx)\n"
         f"Judged as of {settings.as_of_date} (set WORKPLAN_AS_OF_DATE to replay another day)\n"
         f"Dagster UI: [bold]workplan ui[/bold] (http://127.0.0.1:3000), instance at "
         f"{settings.dagster_home}"
     )
     if not ok:
         raise SystemExit(1)
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the templates (default: $WORKPLAN_HOME/templates).",
+)
+def templates(out: Path | None) -> None:
+    """Write each feed's department template (.xlsx): headers, an example row and 填表说明."""
+    from pipelines.templates import write_templates
+
+    folder = out or Settings.from_env().home / "templates"
+    for feed, path in write_templates(folder).items():
+        console.print(f"{feed:>24}: {path}")
 
 
 @main.command()

@@ -5,24 +5,26 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import feeds, marts, publish, reference
+from assets import feeds, landing, marts, publish, reference, scorecard
 from pipelines import jobs, schedules, sensors
-from pipelines.resources import Scoring, Warehouse
+from pipelines.resources import Alerting, Scoring, Warehouse
 from pipelines.settings import Settings
 
-ASSET_MODULES = [reference, feeds, marts, publish]
+ASSET_MODULES = [reference, feeds, marts, publish, scorecard]
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Definitions for one deployment's paths; tests build their own on temporary folders."""
     return dg.Definitions(
-        assets=dg.load_assets_from_modules(ASSET_MODULES),
+        # External assets (what departments owe) are specs, which module loading skips.
+        assets=[*landing.landing_specs, *dg.load_assets_from_modules(ASSET_MODULES)],
         asset_checks=dg.load_asset_checks_from_modules(ASSET_MODULES),
         jobs=[*jobs.ingest_jobs, jobs.refresh_all],
         sensors=sensors.landing_sensors,
         schedules=[schedules.nightly_refresh],
         resources={
             "warehouse": Warehouse.from_settings(settings),
+            "alerting": Alerting(webhook_url=settings.alert_webhook),
             "scoring": Scoring(pace_band=settings.pace_band, as_of_date=settings.as_of_date),
         },
         executor=dg.in_process_executor,

@@ -4,7 +4,10 @@ The pipeline is built for the files that the district's bureaus drop into a land
 month. Until real files arrive (and for tests, demos and benchmarks afterwards) this module writes
 them the way the clerks would: one file per feed, department and month, Chinese file names,
 headers taken from the feed contracts, GBK from the statistics bureau, Excel from the education
-bureau, and a modification time on the day the file was delivered.
+bureau, and a modification time on the day the file was delivered. Some arrive as the clerk's own
+report rather than the template: the market regulation bureau's first 2024 months as a workbook
+with a title, a two-row merged header, a 合计 row and a signed footer, and the culture and tourism
+bureau's GBK CSV with a title row, amounts in 元 with thousands separators and a 合计 row.
 
 The numbers tell a story the scoring has to get right on the October 2024 data, when the
 time-elapsed pace is 10/12: some targets are ahead of pace, some behind, and the growth targets
@@ -23,14 +26,19 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
-from pipelines.contracts import load_contract
+from pipelines.conform import unit_factor
+from pipelines.contracts import Column, Contract, load_contract
 from pipelines.credit_code import CHARSET, check_character
+from pipelines.reading import additive
 from pipelines.settings import TIMEZONE
 
 YEARS = (2023, 2024)
@@ -66,6 +74,18 @@ MONTHS = tuple(Month(year, month) for year in YEARS for month in range(1, 13))
 
 
 @dataclass(frozen=True)
+class Report:
+    """A clerk's own report around the table: a title above it, a 合计 row and a signed footer
+    below, and header groups (a parent over two-row headers, in workbooks) or header units
+    (values converted to them, with thousands separators, in CSV)."""
+
+    title: str
+    footer: tuple[str, ...]
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    units: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Submission:
     """One department file: where it goes, what the clerk named it and the rows it holds."""
 
@@ -75,6 +95,7 @@ class Submission:
     file_name: str
     rows: list[Row] = field(repr=False)
     encoding: str = "utf-8"
+    report: Report | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,8 +144,13 @@ def _write_submission(landing: Path, submission: Submission, seed: int) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     delivered = _delivery_time(seed, submission)
     headers = [column.header_zh for column in contract.columns]
-    if path.suffix == ".xlsx":
+    report = submission.report
+    if path.suffix == ".xlsx" and report:
+        _write_report_xlsx(path, contract, submission.rows, report, delivered)
+    elif path.suffix == ".xlsx":
         _write_xlsx(path, headers, columns, submission.rows, delivered)
+    elif report:
+        _write_report_csv(path, contract, submission.rows, report, submission.encoding)
     else:
         _write_csv(path, headers, columns, submission.rows, submission.encoding)
     os.utime(path, (delivered.timestamp(), delivered.timestamp()))
@@ -180,15 +206,98 @@ def _write_xlsx(
     sheet.set_column(0, len(headers) - 1, 16)
     for r, row in enumerate(rows, start=1):
         for c, column in enumerate(columns):
-            value = row.get(column)
-            if value is None:
-                continue
-            if isinstance(value, date):
-                sheet.write_datetime(r, c, value, iso_date)
-            elif isinstance(value, int | float):
-                sheet.write_number(r, c, value)
-            else:
-                sheet.write_string(r, c, str(value))
+            _write_cell(sheet, r, c, row.get(column), iso_date)
+    workbook.close()
+
+
+def _write_cell(sheet: Worksheet, r: int, c: int, value: object, iso_date: Format) -> None:
+    """A value as Excel holds it: a real date, a number or text; nothing for None."""
+    if value is None:
+        return
+    if isinstance(value, date):
+        sheet.write_datetime(r, c, value, iso_date)
+    elif isinstance(value, int | float):
+        sheet.write_number(r, c, value)
+    else:
+        sheet.write_string(r, c, str(value))
+
+
+def _in_unit(value: object, column: Column, unit: str) -> Decimal:
+    """A value converted exactly from the contract's unit to `unit` (万元 to 元: x 10000)."""
+    return Decimal(_cell_text(value)) * unit_factor(column.unit, unit)
+
+
+def _write_report_csv(
+    path: Path, contract: Contract, rows: list[Row], report: Report, encoding: str
+) -> None:
+    """Title, a blank line, headers with units, rows in those units, 合计 and the footer."""
+    units = dict(report.units)
+
+    def shown(column: Column, value: object) -> str:
+        if column.name not in units or value is None:
+            return _cell_text(value)
+        return f"{_in_unit(value, column, units[column.name]).normalize():,f}"
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows([[report.title], []])
+    writer.writerow(
+        [
+            f"{c.header_zh}（{units[c.name]}）" if c.name in units else c.header_zh
+            for c in contract.columns
+        ]
+    )
+    writer.writerows([[shown(c, row.get(c.name)) for c in contract.columns] for row in rows])
+    totals = {
+        c.name: sum(_in_unit(row[c.name], c, units[c.name]) for row in rows)
+        for c in contract.columns
+        if additive(c)
+    }
+    total = [
+        f"{totals[c.name].normalize():,f}" if c.name in totals else "" for c in contract.columns
+    ]
+    writer.writerow(["合计", *total[1:]])  # the label stands in the first (报告期) column
+    writer.writerow(report.footer)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+
+
+def _write_report_xlsx(
+    path: Path, contract: Contract, rows: list[Row], report: Report, created: datetime
+) -> None:
+    """A merged title, a 序号 column, a two-row header (groups merged over their columns, the
+    rest merged down), 报告期 merged down the rows, a 合计 row and a merged, signed footer."""
+    workbook = xlsxwriter.Workbook(str(path), {"in_memory": True})
+    workbook.set_properties({"author": "市场监督管理局", "created": created.replace(tzinfo=None)})
+    sheet = workbook.add_worksheet("新登记企业")
+    bold = workbook.add_format({"bold": True, "align": "center", "valign": "vcenter"})
+    iso_date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    columns = contract.columns
+    last = len(columns)  # the 序号 column comes first
+    sheet.merge_range(0, 0, 0, last, report.title, bold)
+    sheet.set_column(0, last, 16)
+    grouped = {child for _, children in report.groups for child in children}
+    for parent, children in report.groups:
+        first = 1 + contract.column_names.index(children[0])
+        sheet.merge_range(2, first, 2, first + len(children) - 1, parent, bold)
+    for c, header in enumerate(["序号", *(column.header_zh for column in columns)]):
+        if c and columns[c - 1].name in grouped:
+            sheet.write_string(3, c, header, bold)
+        else:
+            sheet.merge_range(2, c, 3, c, header, bold)
+    top = 4
+    for r, row in enumerate(rows, start=top):
+        sheet.write_number(r, 0, r - top + 1)
+        for c, column in enumerate(columns[1:], start=2):
+            _write_cell(sheet, r, c, row.get(column.name), iso_date)
+    period = rows[0]["period"]
+    if len(rows) > 1:
+        sheet.merge_range(top, 1, top + len(rows) - 1, 1, period)
+    else:
+        sheet.write_string(top, 1, period)
+    total = top + len(rows)
+    sheet.write_string(total, 0, "合计", bold)
+    sheet.write_string(total, 2, f"{len(rows)}户")
+    sheet.merge_range(total + 2, 0, total + 2, last, "    ".join(report.footer))
     workbook.close()
 
 
@@ -574,6 +683,7 @@ _INDUSTRIES = {
     "文化、体育和娱乐业": ("文化传媒", "体育发展", "文化旅游"),
     "农、林、牧、渔业": ("农业发展", "农业科技", "种植"),
 }
+_MARKET_REPORT_MONTHS = (Month(2024, 1), Month(2024, 2), Month(2024, 3))
 _MARKET_MIX = (12, 30, 8, 6, 14, 9, 7, 5, 5, 3, 1)  # weights in _INDUSTRIES order
 _HIGH_TECH_MIX = (35, 0, 35, 30, 0, 0, 0, 0, 0, 0, 0)
 _TRADE_MIX = (0, 60, 30, 0, 0, 0, 0, 0, 0, 0, 10)
@@ -589,7 +699,12 @@ def _enterprise_registrations(seed: int) -> list[Submission]:
     issued: set[str] = set()
     submissions: list[Submission] = []
 
-    def month_files(department: str, words: str, draw: Callable[[random.Random, Month], list]):
+    def month_files(
+        department: str,
+        words: str,
+        draw: Callable[[random.Random, Month], list],
+        report: Callable[[Month], Report | None] = lambda month: None,
+    ):
         rng = _rng(seed, "enterprise_registrations", department)
         for month in MONTHS:
             events = draw(rng, month)
@@ -597,9 +712,10 @@ def _enterprise_registrations(seed: int) -> list[Submission]:
                 _registration_row(rng, issued, month, event_type, mix) for event_type, mix in events
             ]
             rows.sort(key=lambda row: (row["event_date"], row["credit_code"]))
-            name = f"{month.zh}{words}.csv"
+            shaped = report(month)
+            name = f"{month.zh}{words}{'.xlsx' if shaped else '.csv'}"
             submissions.append(
-                Submission("enterprise_registrations", department, month, name, rows)
+                Submission("enterprise_registrations", department, month, name, rows, report=shaped)
             )
 
     market_totals: dict[int, float] = {}
@@ -620,10 +736,29 @@ def _enterprise_registrations(seed: int) -> list[Submission]:
         count = rng.choice((2, 2, 3) if month.year == 2023 else (3, 3, 4))
         return [("外贸备案", _TRADE_MIX)] * count
 
-    month_files("market_regulation", "新登记企业情况", new_registrations)
+    month_files("market_regulation", "新登记企业情况", new_registrations, _market_report)
     month_files("science_technology", "高新技术企业认定及撤销名单", high_tech)
     month_files("commerce", "新增外贸备案企业名单", trade_filings)
     return submissions
+
+
+def _market_report(month: Month) -> Report | None:
+    """The bureau's own register workbook, sent for January-March 2024 before the template."""
+    if month not in _MARKET_REPORT_MONTHS:
+        return None
+    return Report(
+        title=f"{month.year}年{month.month}月哈尔滨新区新登记企业情况表",
+        footer=(
+            "填报单位：哈尔滨新区市场监督管理局",
+            "填报人：王丽",
+            "审核人：张伟",
+            "联系电话：0451-58761234",
+        ),
+        groups=(
+            ("企业基本情况", ("credit_code", "enterprise_name")),
+            ("登记事项", ("event_type", "event_date")),
+        ),
+    )
 
 
 def _registration_row(
@@ -710,8 +845,27 @@ def _tourism_revenue(seed: int) -> list[Submission]:
                 }
             )
         name = f"{month.zh}旅游收入情况.csv"
-        submissions.append(Submission("tourism_revenue", "culture_tourism", month, name, rows))
+        submissions.append(
+            Submission(
+                "tourism_revenue",
+                "culture_tourism",
+                month,
+                name,
+                rows,
+                encoding="gbk",
+                report=_tourism_report(month),
+            )
+        )
     return submissions
+
+
+def _tourism_report(month: Month) -> Report:
+    """The bureau's monthly report as Excel on a Chinese Windows saves it: GBK, revenue in 元."""
+    return Report(
+        title=f"{month.year}年{month.month}月哈尔滨新区旅游收入情况表",
+        footer=("填报单位：哈尔滨新区文化广电和旅游局", "填报人：李娜", "联系电话：0451-58767788"),
+        units=(("visitors", "人次"), ("revenue_wan", "元")),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import duckdb
 from pipelines.conform import ensure_typed_view, record_columns
 from pipelines.contracts import Contract, load_contract
 from pipelines.reading import FileRejected, canonical_select, load_file
-from pipelines.warehouse import quote_identifier, run_sql
+from pipelines.warehouse import quote_identifier, run_sql, transaction
 
 
 @dataclass(frozen=True)
@@ -140,57 +140,57 @@ def receive(
         "where submission_id = ? or duplicate_of = ?",
         [submission_id, submission_id],
     ).fetchone()
-    status, rows_read, duplicate_of = "received", 0, None
+    status, duplicate_of = "received", None
     message_en = message_zh = None
     if original is not None:
         status, duplicate_of = "duplicate", submission_id
         submission_id = submission_key(contract.feed, folder, sha256, landing_path)
         message_en = f"Same content as {original}, already received; nothing was loaded again."
         message_zh = f"与已接收的“{original}”内容相同，未重复导入。"
-    con.execute("begin transaction")
-    try:
-        if status == "received":
-            try:
+    record = [
+        submission_id,
+        contract.feed,
+        folder,
+        path.name,
+        landing_path,
+        str(archived.relative_to(archive_root)),
+        archived.stat().st_size,
+        sha256,
+    ]
+    if status == "received":
+        try:
+            # The rows and their ledger entry commit together, or neither does.
+            with transaction(con):
                 check_department(folder, contract)
                 rows_read = load_rows(con, contract, path, submission_id)
-            except Exception as error:  # any unreadable file is rejected, never a crashed run
-                rejection = error if isinstance(error, FileRejected) else unreadable(error)
-                status, message_en, message_zh = (
-                    "rejected",
-                    rejection.message_en,
-                    rejection.message_zh,
-                )
-                rows_read = 0
-                con.execute("rollback")
-                con.execute("begin transaction")
-        con.execute(
-            "insert into ledger.submissions (submission_id, feed, department, file_name, "
-            "landing_path, archive_path, size_bytes, sha256, received_at, rows_read, status, "
-            "message_en, message_zh, duplicate_of) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                submission_id,
-                contract.feed,
-                folder,
-                path.name,
-                landing_path,
-                str(archived.relative_to(archive_root)),
-                archived.stat().st_size,
-                sha256,
-                dt.datetime.now(dt.UTC),
-                rows_read,
-                status,
-                message_en,
-                message_zh,
-                duplicate_of,
-            ],
-        )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return Submission(
-        submission_id, contract.feed, folder, path.name, status, rows_read, message_en
+                insert_submission(con, record, rows_read, status, None, None, None)
+            return Submission(
+                submission_id, contract.feed, folder, path.name, status, rows_read, None
+            )
+        except Exception as error:  # any unreadable file is rejected, never a crashed run
+            rejection = error if isinstance(error, FileRejected) else unreadable(error)
+            status, message_en, message_zh = "rejected", rejection.message_en, rejection.message_zh
+    with transaction(con):
+        insert_submission(con, record, 0, status, message_en, message_zh, duplicate_of)
+    return Submission(submission_id, contract.feed, folder, path.name, status, 0, message_en)
+
+
+def insert_submission(
+    con: duckdb.DuckDBPyConnection,
+    record: list,
+    rows_read: int,
+    status: str,
+    message_en: str | None,
+    message_zh: str | None,
+    duplicate_of: str | None,
+) -> None:
+    """One ledger row for one arrival: identity and archive copy, then what became of it."""
+    con.execute(
+        "insert into ledger.submissions (submission_id, feed, department, file_name, "
+        "landing_path, archive_path, size_bytes, sha256, received_at, rows_read, status, "
+        "message_en, message_zh, duplicate_of) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [*record, dt.datetime.now(dt.UTC), rows_read, status, message_en, message_zh, duplicate_of],
     )
 
 

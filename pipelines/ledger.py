@@ -8,6 +8,7 @@ import duckdb
 
 from pipelines.contracts import load_contract
 from pipelines.validation import Finding, Verdict
+from pipelines.warehouse import transaction
 
 MESSAGE_EXAMPLES = 5
 
@@ -67,8 +68,7 @@ def record_verdict(
     status = status_of(verdict, threshold)
     message_en, message_zh = summary(verdict, status, threshold)
     accepted = 0 if status == "rejected" else verdict.rows_checked - verdict.quarantined_rows
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("delete from ledger.quarantine where submission_id = ?", [submission_id])
         if verdict.findings:
             con.executemany(
@@ -99,10 +99,6 @@ def record_verdict(
                 submission_id,
             ],
         )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return status
 
 
@@ -113,4 +109,47 @@ def pending(con: duckdb.DuckDBPyConnection, feed: str) -> list[str]:
         "order by received_at, submission_id",
         [feed],
     ).fetchall()
+    return [r[0] for r in rows]
+
+
+def newly_accepted(con: duckdb.DuckDBPyConnection, feed: str) -> list[tuple[str, list, list]]:
+    """Departments with accepted submissions not yet reported to Dagster, marked reported now.
+
+    Each becomes one materialization of the department's landing asset, which is what its
+    freshness policy watches.
+    """
+    with transaction(con):
+        rows = con.execute(
+            "select s.department, list(distinct strftime(p.period, '%Y-%m') order by 1), "
+            "list(distinct s.submission_id order by 1) "
+            "from ledger.submissions s join ledger.submission_periods p using (submission_id) "
+            "where s.feed = ? and s.reported_at is null "
+            "and s.status in ('accepted', 'accepted_with_quarantine') group by s.department "
+            "order by s.department",
+            [feed],
+        ).fetchall()
+        con.execute(
+            "update ledger.submissions set reported_at = ? where feed = ? and reported_at is null "
+            "and status in ('accepted', 'accepted_with_quarantine')",
+            [dt.datetime.now(dt.UTC), feed],
+        )
+    return [(department, periods, submissions) for department, periods, submissions in rows]
+
+
+def take_receipt_rejections(con: duckdb.DuckDBPyConnection, feed: str) -> list[str]:
+    """Files rejected on receipt (unreadable, wrong folder) that no check has reported yet.
+
+    Marking them validated makes each one fail exactly one check run.
+    """
+    with transaction(con):
+        rows = con.execute(
+            "select submission_id from ledger.submissions where feed = ? and status = 'rejected' "
+            "and validated_at is null order by submission_id",
+            [feed],
+        ).fetchall()
+        con.execute(
+            "update ledger.submissions set validated_at = ? where feed = ? "
+            "and status = 'rejected' and validated_at is null",
+            [dt.datetime.now(dt.UTC), feed],
+        )
     return [r[0] for r in rows]

@@ -27,7 +27,7 @@ import duckdb
 import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
-from pipelines.contracts import Contract, normalise_header
+from pipelines.contracts import Column, Contract, normalise_header
 from pipelines.warehouse import quote_identifier
 
 HEADER_SEARCH_ROWS = 30
@@ -458,21 +458,20 @@ def decimals_in(text: str) -> int:
     return len(found.group(1)) if found else 0
 
 
+def additive(column: Column) -> bool:
+    """Whether a 合计 row sums the column: amounts and counts add up, rates do not."""
+    return column.type in ("integer", "decimal") and column.unit not in (None, "%")
+
+
 def reconcile_totals(
     con: duckdb.DuckDBPyConnection, target: str, match: HeaderMatch, contract: Contract
 ) -> list[tuple[str, str]]:
     """Check a 合计 row against the detail rows' sum, rounded as the total is written.
 
-    Only amounts and counts add up (rates do not), and only a single grand total can be checked:
-    several 合计 rows are totals of sections that no one sum matches. A mismatch is a warning.
+    Only a single grand total can be checked: several 合计 rows are totals of sections that no
+    one sum matches. A mismatch is a warning.
     """
-    columns = [
-        c
-        for c in contract.columns
-        if c.name in match.positions
-        and c.type in ("integer", "decimal")
-        and c.unit not in (None, "%")
-    ]
+    columns = [c for c in contract.columns if c.name in match.positions and additive(c)]
     if not columns:
         return []
     table = quote_identifier(target)

@@ -23,6 +23,7 @@ class Warehouse(dg.ConfigurableResource):
     landing: str
     archive: str
     analysts_path: str
+    reports_path: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Warehouse:
@@ -31,6 +32,7 @@ class Warehouse(dg.ConfigurableResource):
             landing=str(settings.landing),
             archive=str(settings.archive),
             analysts_path=str(settings.analysts),
+            reports_path=str(settings.reports),
         )
 
     @contextmanager
@@ -52,3 +54,9 @@ class Scoring(dg.ConfigurableResource):
         if self.as_of_date:
             return dt.date.fromisoformat(self.as_of_date)
         return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+class Alerting(dg.ConfigurableResource):
+    """Where alerts go besides the ledger.alerts table: a webhook URL, or nowhere (default)."""
+
+    webhook_url: str = ""

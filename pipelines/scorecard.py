@@ -1,4 +1,8 @@
-"""The scorecard in the terminal: the 21 indicators, their status and pace, in colour."""
+"""The scorecard in the terminal: the 21 indicators, their status and pace, in colour.
+
+It reads and formats exactly as the HTML and PNG reports do (pipelines.report), so the three
+pictures never disagree.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.report import (
+    STATUS_ZH,
+    Scorecard,
+    format_amount,
+    format_month,
+    format_share,
+    load_scorecard,
+    target_text,
+)
 from pipelines.warehouse import connect
 
-COMPARATOR_SYMBOL = {">": ">", ">=": "≥", "about": "≈"}
 STATUS_STYLE = {
     "met": "bold white on green",
     "ahead": "bold green",
@@ -17,73 +29,41 @@ STATUS_STYLE = {
     "behind": "bold red",
     "no_data": "dim yellow",
 }
+COLUMNS = ["ID", "指标", "目标", "实际", "截至", "完成率", "序时", "状态", "预计全年", "牵头单位"]
 
 
-def scorecard_rows(analysts_db: Path) -> list[dict]:
+def read_scorecard(analysts_db: Path) -> Scorecard:
     """The published scorecard, read from the analysts' file without taking a write lock."""
     with connect(analysts_db, read_only=True) as con:
-        cursor = con.execute(
-            "select p.indicator_id, p.name_zh, p.name_en, p.unit, p.comparator, p.target_value, "
-            "p.reference_indicator, p.reference_value, p.actual_value, p.as_of, "
-            "p.expected_progress, p.pct_of_target, "
-            "p.status, p.status_zh, p.projected_year_end, p.lead_department_zh "
-            "from marts.indicator_progress p order by p.indicator_id"
-        )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return load_scorecard(con)
 
 
-def _number(value: float | None, unit: str = "") -> str:
-    if value is None:
-        return "—"
-    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{text}{unit}"
-
-
-def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
-
-
-def render(rows: list[dict], console: Console | None = None) -> None:
+def render(card: Scorecard, console: Console | None = None) -> None:
     """Print the scorecard table and a one-line count per status."""
     console = console or Console()
-    table = Table(
-        title="哈尔滨新区 2024 年工作目标进度 · Work plan 2024 scorecard", title_style="bold"
-    )
-    for header, justify in [
-        ("ID", "left"),
-        ("指标", "left"),
-        ("目标", "right"),
-        ("实际", "right"),
-        ("截至", "left"),
-        ("完成率", "right"),
-        ("序时", "right"),
-        ("状态", "left"),
-        ("预计全年", "right"),
-        ("牵头单位", "left"),
-    ]:
-        table.add_column(header, justify=justify, no_wrap=header in ("ID", "状态", "截至"))
-    for row in rows:
-        unit = "%" if row["unit"] == "%" else f" {row['unit']}"
-        if row["comparator"] == "in_step":
-            target = f"≈ {row['reference_indicator']} {_number(row['reference_value'], '%')}"
-        else:
-            target = f"{COMPARATOR_SYMBOL[row['comparator']]} {_number(row['target_value'], unit)}"
+    table = Table(title="哈尔滨新区2024年工作计划目标进度 · Work plan 2024 scorecard")
+    for header in COLUMNS:
+        table.add_column(
+            header,
+            justify="left" if header in ("ID", "指标", "截至", "状态", "牵头单位") else "right",
+            no_wrap=header in ("ID", "截至", "状态"),
+        )
+    for row in card.progress:
         style = STATUS_STYLE[row["status"]]
         table.add_row(
             row["indicator_id"],
             row["name_zh"],
-            target,
-            _number(row["actual_value"], unit),
-            row["as_of"].strftime("%Y-%m") if row["as_of"] else "—",
-            _share(row["pct_of_target"]),
-            _share(row["expected_progress"]),
+            target_text(row),
+            format_amount(row["actual_value"], row["unit"]),
+            format_month(row["as_of"]),
+            format_share(row["pct_of_target"]),
+            format_share(row["expected_progress"]),
             f"[{style}]{row['status_zh']} {row['status']}[/{style}]",
-            _number(row["projected_year_end"], unit),
+            format_amount(row["projected_year_end"], row["unit"]),
             row["lead_department_zh"] or "",
         )
     console.print(table)
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row["status_zh"]] = counts.get(row["status_zh"], 0) + 1
-    console.print("  ".join(f"{k} {v}" for k, v in counts.items()))
+    counts = card.status_counts()
+    console.print(
+        "  ".join(f"{STATUS_ZH[status]} {count}" for status, count in counts.items() if count)
+    )

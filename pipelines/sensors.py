@@ -13,7 +13,7 @@ from pipelines.contracts import FEEDS
 from pipelines.jobs import ingest_job_name, ingest_jobs
 from pipelines.resources import Warehouse
 
-SENSOR_INTERVAL_SECONDS = 15
+SENSOR_INTERVAL_SECONDS = 5
 
 
 def build_landing_sensor(feed: str, job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:

@@ -28,9 +28,11 @@ class Settings:
     archive: Path
     warehouse: Path
     analysts: Path
+    reports: Path
     dagster_home: Path
     pace_band: float
     as_of_date: str
+    alert_webhook: str
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,9 +47,12 @@ class Settings:
             archive=path("WORKPLAN_ARCHIVE", home / "archive"),
             warehouse=path("WORKPLAN_WAREHOUSE", home / "warehouse" / "workplan.duckdb"),
             analysts=path("WORKPLAN_ANALYSTS_DB", home / "warehouse" / "analysts.duckdb"),
+            reports=path("WORKPLAN_REPORTS", home / "reports"),
             dagster_home=path("DAGSTER_HOME", home / "dagster"),
             # A share of the target: within ±5 points of 序时进度 counts as on pace.
             pace_band=float(os.environ.get("WORKPLAN_PACE_BAND", "0.05")),
             # Empty: today in Asia/Shanghai at each run. Set to replay a past day (the demo).
             as_of_date=os.environ.get("WORKPLAN_AS_OF_DATE", ""),
+            # Off unless set: a closed network must not be called without being asked to.
+            alert_webhook=os.environ.get("WORKPLAN_ALERT_WEBHOOK", ""),
         )

@@ -63,16 +63,36 @@ def run_sql(
     text = sql_text(name)
     for key, identifier in (identifiers or {}).items():
         text = text.replace("{" + key + "}", quote_identifier(identifier))
-    # One transaction per file: a run killed midway leaves every table of the file as it was.
-    con.execute("begin transaction")
-    try:
+    # One transaction per file, so a run killed midway leaves every table of the file as it was.
+    with transaction(con):
         for statement in split_statements(text):
             used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
             con.execute(statement, used or None)
+
+
+_in_transaction: set[int] = set()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing: commit on success, roll back on any error or kill.
+
+    Nested use joins the outer transaction (DuckDB has no savepoints), so a helper that wants
+    atomicity composes with a caller that already has it.
+    """
+    if id(con) in _in_transaction:
+        yield
+        return
+    con.execute("begin transaction")
+    _in_transaction.add(id(con))
+    try:
+        yield
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+    finally:
+        _in_transaction.discard(id(con))
 
 
 def split_statements(text: str) -> list[str]:

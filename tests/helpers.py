@@ -12,7 +12,9 @@ from pipelines.definitions import build_definitions
 from pipelines.settings import Settings
 
 
-def settings_for(home: Path, pace_band: float = 0.05, as_of_date: str = "") -> Settings:
+def settings_for(
+    home: Path, pace_band: float = 0.05, as_of_date: str = "", alert_webhook: str = ""
+) -> Settings:
     """A deployment rooted in a temporary folder."""
     return Settings(
         home=home,
@@ -20,9 +22,11 @@ def settings_for(home: Path, pace_band: float = 0.05, as_of_date: str = "") -> S
         archive=home / "archive",
         warehouse=home / "warehouse" / "workplan.duckdb",
         analysts=home / "warehouse" / "analysts.duckdb",
+        reports=home / "reports",
         dagster_home=home / "dagster",
         pace_band=pace_band,
         as_of_date=as_of_date,
+        alert_webhook=alert_webhook,
     )
 
 

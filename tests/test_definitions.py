@@ -54,7 +54,20 @@ def test_every_asset_has_a_description_and_group(tmp_path):
 def test_asset_keys_follow_the_warehouse_schemas(tmp_path):
     graph = build_definitions(settings_for(tmp_path)).resolve_asset_graph()
     prefixes = {key.path[0] for key in graph.get_all_asset_keys()}
-    assert prefixes == {"reference", "raw", "staging", "marts", "analysts"}
+    # landing/<feed>/<department> mirrors the drop folders rather than a schema.
+    assert prefixes == {"landing", "reference", "raw", "staging", "marts", "ledger", "analysts"}
+
+
+def test_each_department_feed_has_a_freshness_policy_by_its_due_day(tmp_path):
+    graph = build_definitions(settings_for(tmp_path)).resolve_asset_graph()
+    monthly = graph.get(dg.AssetKey(["landing", "projects", "investment"])).freshness_policy
+    assert (monthly.deadline_cron, monthly.timezone) == ("0 0 11 * *", "Asia/Shanghai")
+    annual = graph.get(
+        dg.AssetKey(["landing", "headline_statistics", "science_technology"])
+    ).freshness_policy
+    assert annual.deadline_cron == "0 0 16 1 *"
+    landing = [k for k in graph.get_all_asset_keys() if k.path[0] == "landing"]
+    assert len(landing) == 12  # one per feed and department obligation
 
 
 def test_workspace_module_loads_with_defaults():

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pytest
 from python_calamine import CalamineWorkbook
 
-from pipelines.contracts import FEEDS, load_contract
+from pipelines.contracts import FEEDS, load_contract, normalise_header
 from pipelines.credit_code import is_valid
 from pipelines.demo import write_demo_feeds
+from pipelines.reading import HeaderMatch, canonical_select, load_file
+from pipelines.warehouse import run_sql
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -30,21 +32,24 @@ def files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def read_rows(path: Path) -> list[list[str]]:
-    """Every row including the header, as text, the way a plain reader would see it."""
-    if path.suffix == ".xlsx":
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        return [[str(cell) for cell in row] for row in sheet.to_python()]
-    encoding = "gb18030" if path.parent.name == "statistics" else "utf-8"
-    return list(csv.reader(io.StringIO(path.read_bytes().decode(encoding))))
+def read_file(path: Path) -> tuple[HeaderMatch, list[dict[str, str | None]]]:
+    """A file as the pipeline reads it: its header match and data rows keyed by column name."""
+    contract = load_contract(path.parent.parent.name)
+    con = duckdb.connect()
+    run_sql(con, "setup/parsers")
+    match = load_file(con, path, contract, "landed")
+    cursor = con.execute(canonical_select(match, contract, "landed"))
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    con.close()
+    return match, rows
 
 
-def records(landing: Path, feed: str, department: str) -> list[dict[str, str]]:
+def records(landing: Path, feed: str, department: str) -> list[dict[str, str | None]]:
     """Rows of one department's files keyed by canonical column name."""
-    names = load_contract(feed).column_names
     out = []
     for path in sorted((landing / feed / department).iterdir()):
-        out += [dict(zip(names, row, strict=True)) for row in read_rows(path)[1:]]
+        out += read_file(path)[1]
     return out
 
 
@@ -90,10 +95,51 @@ def test_layout_is_one_file_per_feed_department_and_month(landing: Path) -> None
     assert all(name.startswith(("2023年", "2024年")) for name in names)
 
 
-def test_every_header_row_is_the_contract_header(landing: Path) -> None:
+def test_every_file_has_every_contract_column_under_its_template_header(landing: Path) -> None:
     for path in landing.rglob("*.*"):
         contract = load_contract(path.parent.parent.name)
-        assert read_rows(path)[0] == [c.header_zh for c in contract.columns], path
+        match, _ = read_file(path)
+        assert {
+            name: normalise_header(header.split("/")[-1]) for name, header in match.headers.items()
+        } == {c.name: normalise_header(c.header_zh) for c in contract.columns}, path
+        assert not match.warnings, path
+
+
+def test_market_regulation_sends_its_own_workbook_for_the_first_quarter_of_2024(
+    landing: Path,
+) -> None:
+    folder = landing / "enterprise_registrations" / "market_regulation"
+    workbooks = sorted(p.name for p in folder.glob("*.xlsx"))
+    assert workbooks == [f"2024年0{m}月新登记企业情况.xlsx" for m in (1, 2, 3)]
+    match, rows = read_file(folder / "2024年03月新登记企业情况.xlsx")
+    assert match.title == "2024年3月哈尔滨新区新登记企业情况表"
+    # A 序号 column; 报告期 merged down the data rows; the header's parents sit in row 3.
+    assert (match.row_index, match.positions["period"], rows[0]["period"]) == (3, 1, "2024-03")
+    assert rows[0]["row_number"] == 5 and {r["period"] for r in rows} == {"2024-03"}
+    assert match.metadata == {
+        "填报单位": "哈尔滨新区市场监督管理局",
+        "填报人": "王丽",
+        "审核人": "张伟",
+        "联系电话": "0451-58761234",
+    }
+    sheet = CalamineWorkbook.from_path(str(folder / "2024年03月新登记企业情况.xlsx"))
+    cells = sheet.get_sheet_by_index(0).to_python()
+    assert cells[len(rows) + 4][:3] == ["合计", "", f"{len(rows)}户"]  # read, never counted
+
+
+def test_culture_tourism_reports_in_yuan_as_gbk_with_a_title_and_total(landing: Path) -> None:
+    path = landing / "tourism_revenue" / "culture_tourism" / "2024年03月旅游收入情况.csv"
+    lines = path.read_bytes().decode("gbk").splitlines()
+    assert lines[:3] == [
+        "2024年3月哈尔滨新区旅游收入情况表",
+        "",
+        "报告期,景区或类别,接待游客（人次）,旅游收入（元）",
+    ]
+    assert lines[-2].startswith("合计,,")
+    match, rows = read_file(path)
+    assert match.title_year == 2024 and match.metadata["填报人"] == "李娜"
+    revenue = [Decimal(r["revenue_wan"].replace(",", "")) for r in rows]
+    assert all(value % 100 == 0 for value in revenue)  # 万元 with two decimals, written in 元
 
 
 def test_statistics_files_are_gbk_not_utf8(landing: Path) -> None:
@@ -152,7 +198,7 @@ def test_october_2024_tells_the_story(landing: Path) -> None:
     key = [
         r for r in records(landing, "projects", "development_reform") if r["period"] == "2024-10"
     ]
-    started = [r for r in key if r["started_on"].startswith("2024")]
+    started = [r for r in key if (r["started_on"] or "").startswith("2024")]
     assert 68 <= len(started) <= 76  # T04 100: behind
     assert 125 <= sum(float(r["completed_investment_ytd_wan"]) for r in key) / 10_000 <= 135
     events = records(landing, "enterprise_registrations", "science_technology")

@@ -51,6 +51,16 @@ def test_a_corrected_file_replaces_the_earlier_one_and_both_stay_on_record(tmp_p
             "order by file_name"
         ).fetchall()
         (facts,) = con.execute("select count(*) from marts.fact_tourism_revenue").fetchone()
+        change = con.execute(
+            "select c.previous_status, c.status, list(s.file_name) "
+            "from marts.status_changes c, unnest(c.restated_by) as r(id) "
+            "join ledger.submissions s on s.submission_id = r.id "
+            "where c.indicator_id = 'T12' group by all"
+        ).fetchall()
+        said_before = con.execute(
+            "select actual_value, status from ledger.scorecard_history "
+            "where indicator_id = 'T12' order by recorded_at"
+        ).fetchall()
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         (raw_rows,) = con.execute("select count(*) from raw.tourism_revenue").fetchone()
     assert corrected == 50.0
@@ -62,3 +72,6 @@ def test_a_corrected_file_replaces_the_earlier_one_and_both_stay_on_record(tmp_p
     ]
     assert facts == 2  # one row per period: the correction replaced, never doubled
     assert raw_rows == 3  # every version kept as received
+    # 20 / 30 = 0.67 of the growth target: behind; the correction made it ahead.
+    assert change == [("behind", "ahead", ["2024-01 更正.csv"])]
+    assert said_before == [(20.0, "behind"), (50.0, "ahead")]

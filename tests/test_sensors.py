@@ -60,7 +60,7 @@ def test_each_feed_has_a_running_sensor_for_its_ingest_job(defs, feed: str) -> N
     sensor = defs.resolve_sensor_def(f"landing_{feed}")
     assert sensor.job_name == f"ingest_{feed}"
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
-    assert sensor.minimum_interval_seconds == 15
+    assert sensor.minimum_interval_seconds == 5  # a drop is seen within seconds
 
 
 def test_sensor_skips_when_nothing_landed(deployment, instance) -> None:

@@ -24,7 +24,8 @@ create table if not exists ledger.submissions (
     message_zh varchar,
     validated_at timestamptz,
     duplicate_of varchar,
-    superseded_by varchar
+    superseded_by varchar,
+    reported_at timestamptz
 );
 
 create table if not exists ledger.submission_periods (
@@ -41,4 +42,32 @@ create table if not exists ledger.quarantine (
     value_found varchar,
     reason_en varchar not null,
     reason_zh varchar not null
+);
+
+-- Alerts for the responsible department: raised once each (the key), delivered at most once.
+create table if not exists ledger.alerts (
+    alert_key varchar primary key,
+    raised_at timestamptz not null,
+    kind varchar not null,
+    feed varchar not null,
+    department varchar,
+    subject varchar not null,
+    message_en varchar not null,
+    message_zh varchar not null,
+    sent_at timestamptz,
+    delivery_error varchar
+);
+
+-- What the scorecard said, one row per indicator each time its reading changed: the record for
+-- "what did it say on date X" (as reported then). Append-only.
+create table if not exists ledger.scorecard_history (
+    recorded_at timestamptz not null,
+    indicator_id varchar not null,
+    as_of date,
+    actual_value double,
+    target_value double,
+    status varchar not null,
+    status_zh varchar not null,
+    submission_ids varchar[] not null,
+    evaluated_on date not null
 );

@@ -181,21 +181,6 @@ def templates(out: Path | None) -> None:
 
 
 @main.command()
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the templates (default: $WORKPLAN_HOME/templates).",
-)
-def templates(out: Path | None) -> None:
-    """Write each feed's department template (.xlsx): headers, an example row and 填表说明."""
-    from pipelines.templates import write_templates
-
-    folder = out or Settings.from_env().home / "templates"
-    for feed, path in write_templates(folder).items():
-        console.print(f"{feed:>24}: {path}")
-
-
-@main.command()
 @click.option("--port", default=3000, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Bind address (local only).")
 def ui(port: int, host: str) -> None:

@@ -15,7 +15,7 @@ from assets.marts import (
     scorecard_history,
 )
 from pipelines.resources import Warehouse
-from pipelines.warehouse import publish_copy
+from pipelines.warehouse import publish_copy, run_sql
 
 PUBLISHED_SCHEMAS = ["marts", "ledger"]
 
@@ -40,6 +40,8 @@ def analysts_warehouse_file(warehouse: Warehouse) -> dg.MaterializeResult:
     submission ledger, written to a new file in a storage format DuckDB 1.x clients read, then
     swapped in with os.replace so a reader never sees a half-written copy or waits on a lock."""
     with warehouse.connect() as con:
+        # The marts were just rebuilt (create or replace drops comments): describe them again.
+        run_sql(con, "marts/comments")
         publish_copy(con, Path(warehouse.analysts_path), PUBLISHED_SCHEMAS)
     return dg.MaterializeResult(
         metadata={

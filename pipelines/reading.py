@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 
 import duckdb
@@ -83,9 +83,12 @@ class HeaderMatch:
     """Where the header is, which source column feeds each canonical column, and what the file
     says around its table.
 
-    `metadata` holds the labelled lines above and below the table (填报单位, 填报人, 联系电话, …),
-    `warnings` (English, Chinese) what a clerk should check but does not stop the file, such as
-    a 合计 row that the detail rows do not add up to.
+    `row_index` is the header's first row (0-based among the file's rows) and `header_rows` how
+    many rows it spans; `headers` the header text found for each column (parent/child under a
+    two-row header), whose bracketed unit the typed layer applies; `width` the columns loaded.
+    `title` is the first unlabelled line above the header; `metadata` the labelled lines above
+    and below the table (填报单位, 填报人, 联系电话, …); `warnings` (English, Chinese) what a clerk
+    should check but does not stop the file, such as a 合计 row the detail rows do not add up to.
     """
 
     row_index: int
@@ -183,8 +186,8 @@ def header_at(rows: list[list[str]], index: int, contract: Contract) -> HeaderMa
 def match_header(rows: list[list[str]], contract: Contract) -> HeaderMatch:
     """Find the header among the first non-blank rows, or reject naming found and expected."""
     best: tuple[int, list[str]] | None = None
-    candidates = [i for i, row in enumerate(rows) if not is_blank(row)][:HEADER_SEARCH_ROWS]
-    for index in candidates:
+    filled = (i for i, row in enumerate(rows) if not is_blank(row))
+    for index in islice(filled, HEADER_SEARCH_ROWS):
         match = header_at(rows, index, contract)
         if match:
             return match

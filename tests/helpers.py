@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -55,4 +58,22 @@ def run_refresh(settings: Settings, instance: dg.DagsterInstance | None = None):
     job = build_definitions(settings).resolve_job_def("refresh_all")
     return job.execute_in_process(
         instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+
+
+def workplan(
+    home: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run the installed `workplan` command with a clean environment rooted at `home`.
+
+    `env` adds variables (e.g. WORKPLAN_AS_OF_DATE to replay a day) after the clean-up, so no
+    WORKPLAN_ or DAGSTER_ setting of the caller's shell leaks into the run.
+    """
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
+    clean |= {"WORKPLAN_HOME": str(home), "COLUMNS": "200"} | (env or {})
+    # The console script pip installed next to this interpreter.
+    command = Path(sys.executable).parent / "workplan"
+    assert command.exists(), "the project's command-line tool is not installed"
+    return subprocess.run(
+        [str(command), *args], env=clean, capture_output=True, text=True, timeout=600, check=False
     )

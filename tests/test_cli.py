@@ -3,14 +3,10 @@ session, then what operators and analysts do with the result."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import dagster as dg
 import duckdb
-import pytest
+
+from tests.helpers import workplan
 
 # The 21 targets as docs/targets-2024.md reads them: (id, target, comparator, unit).
 TARGETS = [
@@ -36,27 +32,6 @@ TARGETS = [
     ("T20", 9.5, ">=", "%"),
     ("T21", 10000, ">=", "亩"),
 ]
-
-
-def workplan(home: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run the installed `workplan` command with a clean environment rooted at `home`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
-    env |= {"WORKPLAN_HOME": str(home), "COLUMNS": "200"}
-    # The console script pip installed next to this interpreter.
-    command = Path(sys.executable).parent / "workplan"
-    assert command.exists(), "the project's command-line tool is not installed"
-    return subprocess.run(
-        [str(command), *args], env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-
-
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory):
-    """The demo warehouse, built once by the real `workplan demo` command."""
-    home = tmp_path_factory.mktemp("demo")
-    result = workplan(home, "demo")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return home, result
 
 
 def test_demo_prints_a_scorecard_of_all_21_targets(demo):

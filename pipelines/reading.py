@@ -250,8 +250,11 @@ def decoded_lines(handle: Iterator[bytes], encoding: str) -> Iterator[str]:
 
 
 def csv_records(handle: Iterator[bytes], encoding: str) -> Iterator[tuple[int, list[str]]]:
-    """Each CSV record with the line it starts on (a quoted cell may hold line breaks)."""
-    reader = csv.reader(decoded_lines(handle, encoding))
+    """Each CSV record with the line it starts on (a quoted cell may hold line breaks).
+
+    Strict quoting: a quote left open would otherwise swallow every later line into one cell.
+    """
+    reader = csv.reader(decoded_lines(handle, encoding), strict=True)
     start = 1
     try:
         for cells in reader:
@@ -259,10 +262,11 @@ def csv_records(handle: Iterator[bytes], encoding: str) -> Iterator[tuple[int, l
             start = reader.line_num + 1
     except csv.Error as error:
         raise FileRejected(
-            f"The CSV cannot be read from line {start} on ({error}): most likely a cell opens a "
-            'quote (") that never closes. Correct it in Excel and save the file as CSV again.',
-            f'该 CSV 文件从第{start}行起无法读取（{error}）：很可能某个单元格的引号（"）没有闭合。'
-            "请在 Excel 中改正后重新另存为 CSV。",
+            f"The CSV cannot be read from line {start} on ({error}): a cell there opens a quote "
+            '(") that never closes, or has text after its closing quote. Correct it in Excel '
+            "and save the file as CSV again.",
+            f'该 CSV 文件从第{start}行起无法读取（{error}）：该行有单元格的引号（"）没有闭合，'
+            "或闭合引号后还有文字。请在 Excel 中改正后重新另存为 CSV。",
         ) from error
 
 

@@ -216,6 +216,43 @@ def test_awkward_but_readable_csv_loads(con, tmp_path: Path, text: str, codes: l
     assert [r[2] for r in canonical(con, path)] == codes
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        pytest.param(
+            '报告期,项目编号,项目名称,项目类别\n2024-03,A,"甲,招商引资\n2024-03,B,乙,招商引资\n',
+            2,
+            id="quote-never-closed",
+        ),
+        pytest.param(
+            '报告期,项目编号,项目名称,项目类别\n2024-03,A,甲,招商引资\n2024-03,"B"2,乙,招商引资\n',
+            3,
+            id="text-after-closing-quote",
+        ),
+    ],
+)
+def test_broken_quoting_is_rejected_naming_the_line(
+    con, tmp_path: Path, text: str, line: int
+) -> None:
+    path = tmp_path / "招商.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FileRejected) as rejected:
+        load_file(con, path, PROJECTS, "landed")
+    assert rejected.value.message_en.startswith(f"The CSV cannot be read from line {line} on")
+    assert rejected.value.message_zh.startswith(f"该 CSV 文件从第{line}行起无法读取")
+
+
+def test_bad_bytes_past_the_sniffed_start_are_rejected_naming_the_line(con, tmp_path: Path) -> None:
+    # 3,000 good lines (past the 64 KiB the encoding is guessed from), then a line of junk.
+    rows = "".join(f"2024-03,ZS-{n},松北冰雪大世界配套项目,招商引资\n" for n in range(3000))
+    path = tmp_path / "招商.csv"
+    path.write_bytes(("报告期,项目编号,项目名称,项目类别\n" + rows).encode() + b"\xff\xfe,x\n")
+    with pytest.raises(FileRejected) as rejected:
+        load_file(con, path, PROJECTS, "landed")
+    assert rejected.value.message_en.startswith("Line 3002 is not valid UTF-8 text")
+    assert rejected.value.message_zh.startswith("第3002行不是有效的 UTF-8 文本")
+
+
 def test_unsupported_file_type_is_rejected(con, tmp_path: Path) -> None:
     path = tmp_path / "招商.pdf"
     path.write_bytes(b"%PDF-1.7\n")

@@ -21,3 +21,8 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
+
+# Benchmarks (issue 7): writes README's Benchmarks tables; see that section for what it needs.
+.PHONY: bench
+bench: $(STAMP)
+	$(VENV)/bin/python -m bench

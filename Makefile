@@ -2,19 +2,32 @@
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
+# Debian packages: a CJK font for the scorecard picture, Chromium for the browser test.
+APT_PACKAGES := fonts-noto-cjk chromium
 
-.PHONY: demo test lint
+.PHONY: demo test lint system-packages
 
-demo: $(STAMP)
+demo: $(STAMP) system-packages
 	$(VENV)/bin/workplan demo
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Best effort: installs what is missing when run as root with apt; otherwise says what to install.
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+		echo "Not installed (the scorecard falls back to a plain font; the browser test skips): $$missing"; \
+	fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipelines.ingest import landing_files, sha256_of
 
-SETTLE_SECONDS = 5.0
+SETTLE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)

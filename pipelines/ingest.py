@@ -66,6 +66,15 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None
     )
 
 
+def ensure_staging_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """An empty staging table until the feed's first staging run, so marts over all feeds run."""
+    con.execute(
+        f"create table if not exists staging.{quote_identifier(contract.feed)} as "
+        "select null::varchar as department, * "
+        f"from staging.{quote_identifier(contract.feed + '_typed')} limit 0"
+    )
+
+
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Create schemas, parsers, ledger and every feed's raw table; idempotent."""
     from pipelines.contracts import FEEDS
@@ -76,6 +85,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         contract = load_contract(feed)
         ensure_raw_table(con, contract)
         ensure_typed_view(con, contract)
+        ensure_staging_table(con, contract)
     run_sql(con, "staging/current_submissions")
 
 

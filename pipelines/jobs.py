@@ -16,12 +16,17 @@ def ingest_job_name(feed: str) -> str:
     return f"ingest_{feed}"
 
 
+def ingest_selection(feed: str) -> dg.AssetSelection:
+    """The feed's raw asset and everything downstream, plus the reference data the marts read,
+    so a sensor's run works on a fresh warehouse too."""
+    roots = dg.AssetSelection.assets(raw_key(feed)) | dg.AssetSelection.groups("reference")
+    return roots.downstream().required_multi_asset_neighbors()
+
+
 ingest_jobs = [
     dg.define_asset_job(
         ingest_job_name(feed),
-        selection=dg.AssetSelection.assets(raw_key(feed))
-        .downstream()
-        .required_multi_asset_neighbors(),
+        selection=ingest_selection(feed),
         description=f"Receive new {feed} files, validate them and refresh the marts they feed.",
         executor_def=dg.in_process_executor,
         tags={"feed": feed},

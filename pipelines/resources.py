@@ -37,10 +37,20 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A write connection with schemas, parsers and raw tables in place."""
+        """A write connection with schemas, parsers and raw tables in place.
+
+        They are set up once per process and file: every step of a run connects, and the
+        set-up is the same each time.
+        """
         with connect(Path(self.path)) as con:
-            prepare(con)
+            if self.path not in _PREPARED:
+                prepare(con)
+                _PREPARED.add(self.path)
             yield con
+
+
+# Warehouse files this process has already set up.
+_PREPARED: set[str] = set()
 
 
 class Scoring(dg.ConfigurableResource):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+
 import dagster as dg
 
 from pipelines.contracts import FEEDS
 from pipelines.definitions import build_definitions
+from pipelines.settings import PROJECT_ROOT
 from tests.helpers import settings_for
 
 
@@ -75,3 +78,11 @@ def test_workspace_module_loads_with_defaults():
 
     assert isinstance(definitions.defs, dg.Definitions)
     assert definitions.defs.resolve_job_def("refresh_all").name == "refresh_all"
+
+
+def test_the_instance_runs_one_run_at_a_time_and_phones_nowhere(tmp_path):
+    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        queue = instance.run_coordinator.get_run_queue_config()
+        assert queue.max_concurrent_runs == 1  # DuckDB has one writer
+        assert not instance.telemetry_enabled

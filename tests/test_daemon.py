@@ -1,0 +1,141 @@
+"""Against the real Dagster daemon and webserver: `workplan ui` on 127.0.0.1 with a temporary
+home. Files are dropped into the landing folder and the test waits until the published analysts'
+file and Dagster's GraphQL API show what each drop should have done. Every process started here
+is stopped at the end, whatever happens."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.helpers import drop_csv, settings_for
+
+TOURISM = "tourism_revenue"
+DEPARTMENT = "culture_tourism"
+WAIT_SECONDS = 120
+POLL_SECONDS = 1.0
+SETTLE_SECONDS = 12  # more than two sensor intervals plus the settle time
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def graphql(port: int, query: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+        return json.loads(response.read())["data"]
+
+
+def wait_for(condition, what: str):
+    deadline = time.monotonic() + WAIT_SECONDS
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            result = condition()
+            if result:
+                return result
+        except (OSError, duckdb.Error, KeyError) as error:  # not up yet, or mid-swap
+            last_error = error
+        time.sleep(POLL_SECONDS)
+    raise AssertionError(f"timed out waiting for {what} (last error: {last_error})")
+
+
+def runs_of(port: int, job: str) -> list[dict]:
+    query = '{ runsOrError(filter: {pipelineName: "JOB"}) { ... on Runs { results { status } } } }'
+    data = graphql(port, query.replace("JOB", job))
+    return data["runsOrError"]["results"]
+
+
+def t12(analysts: Path):
+    with duckdb.connect(str(analysts), read_only=True) as con:
+        return con.execute(
+            "select actual_value, strftime(as_of, '%Y-%m') from marts.indicator_progress "
+            "where indicator_id = 'T12'"
+        ).fetchone()
+
+
+def ledger(analysts: Path) -> dict[str, str]:
+    with duckdb.connect(str(analysts), read_only=True) as con:
+        return dict(con.execute("select file_name, status from ledger.submissions").fetchall())
+
+
+def tourism(period_revenue: dict[str, int]) -> list[dict]:
+    return [dict(period=p, area="太阳岛", revenue_wan=v) for p, v in period_revenue.items()]
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory):
+    home = tmp_path_factory.mktemp("daemon")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
+    env["WORKPLAN_HOME"] = str(home)
+    log = open(home / "ui.log", "w")  # noqa: SIM115 - closed in the finaliser below
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "workplan"), "ui", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: the webserver, daemon, code servers
+    )
+    try:
+        wait_for(lambda: graphql(port, "{ version }"), "the Dagster webserver")
+        yield settings_for(home), port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def test_drops_old_files_restatements_and_duplicates_through_the_daemon(daemon):
+    settings, port = daemon
+    job = f"ingest_{TOURISM}"
+
+    # 1. A drop: January 2024 against January 2023, 130 / 100 - 1 = +30%.
+    drop_csv(
+        settings, TOURISM, DEPARTMENT, "2024-01.csv", tourism({"2023-01": 100, "2024-01": 130})
+    )
+    assert wait_for(lambda: t12(settings.analysts) == (30.0, "2024-01"), "the first drop")
+
+    # 2. An old-dated file (mtime in 2001) is not skipped: February, (130+150)/(100+100) = +40%.
+    old = drop_csv(
+        settings, TOURISM, DEPARTMENT, "2024-02.csv", tourism({"2023-02": 100, "2024-02": 150})
+    )
+    os.utime(old, (978307200, 978307200))
+    assert wait_for(lambda: t12(settings.analysts) == (40.0, "2024-02"), "the old-dated file")
+
+    # 3. A corrected January: (160+150)/(100+100) = +55%; the first file is superseded.
+    drop_csv(
+        settings, TOURISM, DEPARTMENT, "2024-01 更正.csv", tourism({"2023-01": 100, "2024-01": 160})
+    )
+    assert wait_for(lambda: t12(settings.analysts) == (55.0, "2024-02"), "the restatement")
+    assert ledger(settings.analysts)["2024-01.csv"] == "superseded"
+
+    # 4. The same bytes again under another name: no new run.
+    wait_for(lambda: all(r["status"] == "SUCCESS" for r in runs_of(port, job)), "runs to finish")
+    before = len(runs_of(port, job))
+    folder = settings.landing / TOURISM / DEPARTMENT
+    shutil.copyfile(folder / "2024-01 更正.csv", folder / "2024-01 更正 (2).csv")
+    time.sleep(SETTLE_SECONDS)
+    assert len(runs_of(port, job)) == before == 3

@@ -15,7 +15,7 @@ comment on column marts.dim_department.department_code is
 comment on column marts.dim_department.name_zh is
     'Department name in Chinese (单位名称), e.g. 市场监督管理局.';
 comment on column marts.dim_department.name_en is
-    'Department name in English, e.g. Market Regulation Bureau.';
+    'Department name in English (英文名称), e.g. Market Regulation Bureau.';
 
 -- marts.dim_indicator ----------------------------------------------------------------------------
 comment on table marts.dim_indicator is
@@ -33,7 +33,7 @@ comment on column marts.dim_indicator.plan_year is
 comment on column marts.dim_indicator.name_zh is
     'Indicator name in Chinese (指标名称), e.g. 新登记企业.';
 comment on column marts.dim_indicator.name_en is
-    'Indicator name in English, e.g. Newly registered enterprises.';
+    'Indicator name in English (英文名称), e.g. Newly registered enterprises.';
 comment on column marts.dim_indicator.plan_words_zh is
     'The work plan''s own words (计划原文), e.g. 确保全年新登记企业1万户以上.';
 comment on column marts.dim_indicator.target_value is
@@ -87,7 +87,7 @@ comment on column marts.target_history.plan_year is
 comment on column marts.target_history.name_zh is
     'Indicator name in Chinese (指标名称) in this version.';
 comment on column marts.target_history.name_en is
-    'Indicator name in English in this version.';
+    'Indicator name in English (英文名称) in this version.';
 comment on column marts.target_history.plan_words_zh is
     'The work plan''s own words (计划原文) for this version.';
 comment on column marts.target_history.target_value is
@@ -306,7 +306,7 @@ comment on column marts.feed_status.is_overdue is
 comment on column marts.feed_status.days_overdue is
     'Days between next_due and the evaluation date when overdue (逾期天数); 0 otherwise.';
 comment on column marts.feed_status.status is
-    'Reporting status: complete, overdue or on_time.';
+    'Reporting status (报送状态): complete, overdue or on_time; see status_zh.';
 comment on column marts.feed_status.status_zh is
     'Reporting status in Chinese: 已报齐 (complete), 数据缺报 (overdue) or 按期报送 (on time).';
 comment on column marts.feed_status.evaluated_on is
@@ -345,7 +345,7 @@ comment on column marts.indicator_progress_monthly.month is
 comment on column marts.indicator_progress_monthly.name_zh is
     'Indicator name in Chinese (指标名称).';
 comment on column marts.indicator_progress_monthly.name_en is
-    'Indicator name in English.';
+    'Indicator name in English (英文名称).';
 comment on column marts.indicator_progress_monthly.unit is
     'Unit (计量单位) of target and actual.';
 comment on column marts.indicator_progress_monthly.target_value is
@@ -353,7 +353,8 @@ comment on column marts.indicator_progress_monthly.target_value is
 comment on column marts.indicator_progress_monthly.reference_indicator is
     'Reference indicator of a relative target (与…同步), e.g. T19 for T16.';
 comment on column marts.indicator_progress_monthly.reference_value is
-    'The reference indicator''s actual this month, the effective target of a relative target.';
+    'The reference indicator''s actual this month (参照指标实际值), the effective target of a '
+    'relative target.';
 comment on column marts.indicator_progress_monthly.comparator is
     'Comparator (比较方式): >, >=, about or in_step.';
 comment on column marts.indicator_progress_monthly.tolerance is
@@ -394,7 +395,7 @@ comment on column marts.indicator_progress.indicator_id is
 comment on column marts.indicator_progress.name_zh is
     'Indicator name in Chinese (指标名称).';
 comment on column marts.indicator_progress.name_en is
-    'Indicator name in English.';
+    'Indicator name in English (英文名称).';
 comment on column marts.indicator_progress.unit is
     'Unit (计量单位) of target and actual.';
 comment on column marts.indicator_progress.target_value is
@@ -402,7 +403,8 @@ comment on column marts.indicator_progress.target_value is
 comment on column marts.indicator_progress.reference_indicator is
     'Reference indicator of a relative target (与…同步), e.g. T19 for T16.';
 comment on column marts.indicator_progress.reference_value is
-    'The reference indicator''s actual in the as_of month, the effective target of T16.';
+    'The reference indicator''s actual (参照指标实际值) in the as_of month, the effective target of '
+    'T16.';
 comment on column marts.indicator_progress.comparator is
     'Comparator (比较方式): >, >=, about or in_step.';
 comment on column marts.indicator_progress.tolerance is
@@ -496,7 +498,8 @@ comment on column ledger.submissions.status is
     'What became of the file (处理状态): received (not yet validated), accepted, '
     'accepted_with_quarantine, rejected (退回), duplicate (重复报送) or superseded (已被更正).';
 comment on column ledger.submissions.message_en is
-    'Why the file was rejected, which rows were held back, or what replaced it, in English.';
+    'Why the file was rejected, which rows were held back, or what replaced it (处理说明), in '
+    'English.';
 comment on column ledger.submissions.message_zh is
     'The same message in Chinese for the department clerk (处理说明).';
 comment on column ledger.submissions.validated_at is
@@ -507,8 +510,8 @@ comment on column ledger.submissions.superseded_by is
     'For a superseded submission: the later submission for the same periods that replaced it '
     '(被…更正).';
 comment on column ledger.submissions.reported_at is
-    'When Dagster was told of the accepted file (a materialization of the department''s landing '
-    'asset, which its freshness policy watches).';
+    'When Dagster was told of the accepted file (通知时间): a materialization of the department''s '
+    'landing asset, which its freshness policy watches.';
 
 -- ledger.submission_periods ----------------------------------------------------------------------
 comment on table ledger.submission_periods is
@@ -551,7 +554,7 @@ comment on column ledger.quarantine.rule is
 comment on column ledger.quarantine.value_found is
     'Value found in the file (原值); empty when the cell was empty.';
 comment on column ledger.quarantine.reason_en is
-    'Why the row was held back, in English.';
+    'Why the row was held back (原因), in English.';
 comment on column ledger.quarantine.reason_zh is
     'Why the row was held back, in Chinese (原因).';
 
@@ -570,9 +573,9 @@ comment on column ledger.alerts.feed is
 comment on column ledger.alerts.department is
     'Department code (报送单位) that must act.';
 comment on column ledger.alerts.subject is
-    'What the alert is about: the rejected file''s name, or the overdue month (YYYY-MM).';
+    'What the alert is about (提醒事项): the rejected file''s name, or the overdue month (YYYY-MM).';
 comment on column ledger.alerts.message_en is
-    'Alert text in English.';
+    'Alert text (提醒内容) in English.';
 comment on column ledger.alerts.message_zh is
     'Alert text in Chinese for the department (提醒内容).';
 comment on column ledger.alerts.sent_at is

@@ -25,6 +25,8 @@ from pipelines.settings import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 SUFFIXES = {"k": 1_000, "m": 1_000_000}
+# What the figures depend on: a run on a work tree that differs here is labelled so.
+MEASURED_PATHS = ("pipelines", "assets", "sql", "expectations", "contracts", "dagster.yaml")
 
 
 def row_count(text: str) -> int:
@@ -61,14 +63,21 @@ def log(message: str) -> None:
     print(f"{dt.datetime.now():%H:%M:%S} {message}", flush=True)
 
 
-def commit() -> str:
+def git(*args: str) -> str:
     return subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH, fixed arguments
+        ["git", *args],  # noqa: S607 - git from PATH, fixed arguments
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         check=False,
     ).stdout.strip()
+
+
+def commit() -> str:
+    """The commit measured, marked when the pipeline's files differ from it in the work tree."""
+    changed = git("status", "--porcelain", "--", *MEASURED_PATHS).splitlines()
+    head = git("rev-parse", "--short", "HEAD")
+    return f"{head} + {len(changed)} uncommitted files" if changed else head
 
 
 def main(argv: list[str]) -> None:
@@ -107,9 +116,9 @@ def main(argv: list[str]) -> None:
         }
         (folder / f"{part}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
         log(f"{part}: done in {time.monotonic() - started:.0f} s")
-    if not args.quick:
-        update_readme(PROJECT_ROOT / "README.md", folder)
-        log("README.md benchmarks updated")
+        if not args.quick:  # after each part, so a long later part cannot lose earlier figures
+            update_readme(PROJECT_ROOT / "README.md", folder)
+            log("README.md benchmarks updated")
 
 
 if __name__ == "__main__":

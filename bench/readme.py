@@ -14,7 +14,8 @@ from pathlib import Path
 
 START = "<!-- bench:start -->"
 END = "<!-- bench:end -->"
-PARTS = ("throughput", "latency", "nightly")
+# The quick parts first: a long throughput run interrupted late still leaves their figures.
+PARTS = ("nightly", "latency", "throughput")
 TARGET_RATIO = 1.5
 TARGET_RSS_BYTES = 1.5e9
 TARGET_P50 = 10.0

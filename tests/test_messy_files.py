@@ -488,6 +488,12 @@ def test_amounts_in_other_units_are_converted_in_the_typed_layer(
     ).fetchall() == [(header[-1], unit, wan / D(amount.replace(",", "")))]
 
 
+def test_a_unit_line_above_the_table_applies_to_its_amounts(tmp_path: Path) -> None:
+    text = "单位：亿元\n" + project_csv(("2024-03-05", "0.12345"), ("2024-03-18", "0.008"))
+    rows = receive(tmp_path, "projects", "招商.csv", text_file(text))
+    assert [r["contracted_amount_wan"] for r in rows] == [D("1234.5"), D("80")]
+
+
 @pytest.mark.parametrize(
     ("text", "flag"),
     [("是", True), ("否", False), ("√", True), ("×", False), ("Y", True), ("n", False)]

@@ -139,7 +139,9 @@ def test_bracketed_units_and_project_synonyms(con, tmp_path: Path) -> None:
     assert canonical(con, path, PROJECTS, columns) == [(2, "2024-03", "A", "1", "2")]
 
 
-@pytest.mark.parametrize("label", ["合计", "小计", "总计", " 合计 ", "合 计"])
+@pytest.mark.parametrize(
+    "label", ["合计", "小计", "总计", " 合计 ", "合 计", "合计：", "总 计", "全区合计", "本月小计"]
+)
 def test_total_rows_are_dropped(con, tmp_path: Path, label: str) -> None:
     rows = [HEADER, DATA[0], [label, "", "", "", "585", ""]]
     path = write_csv(tmp_path / "招商.csv", rows)

@@ -33,6 +33,7 @@ class Measurement:
     """One process: how long it took, its peak RSS, and how it ended."""
 
     wall_seconds: float
+    cpu_seconds: float  # user + system: less swayed than wall time by other load on the machine
     peak_rss_bytes: int
     exit_code: int
     stopped_by: str  # "" when it ended by itself, else "memory guard" or "timeout"
@@ -61,6 +62,12 @@ def group_rss_bytes(group: int) -> int:
         except (OSError, ValueError, IndexError):
             continue  # the process ended while we looked
     return total
+
+
+def cpu_seconds_from(report: str) -> float:
+    """User plus system CPU seconds from GNU time's report; 0 if the child died before it."""
+    found = re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", report)
+    return sum(float(seconds) for seconds in found)
 
 
 def peak_rss_from(report: str) -> int:
@@ -110,6 +117,7 @@ def measure(
         output = log_path.read_text(errors="replace")
     return Measurement(
         wall_seconds=wall,
+        cpu_seconds=cpu_seconds_from(report),
         # GNU time is killed with its child by the guard: then the watchdog's peak is all we have.
         peak_rss_bytes=max(peak_rss_from(report), watched_peak),
         exit_code=child.returncode,

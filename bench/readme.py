@@ -38,7 +38,7 @@ def gb(size: float) -> str:
 
 
 def median_of(runs: list[dict], field: str) -> float | None:
-    ok = [r[field] for r in runs if r["ok"]]
+    ok = [r[field] for r in runs if r["ok"] and field in r]
     return statistics.median(ok) if ok else None
 
 
@@ -59,7 +59,9 @@ def seconds_and_rss(runs: list[dict]) -> tuple[str, str]:
     failed = failure(runs)
     if failed or not runs:
         return failed or "not measured", "–"
-    return f"{median_of(runs, 'wall_seconds'):.1f} s", gb(median_of(runs, "peak_rss_bytes"))
+    cpu = median_of(runs, "cpu_seconds")
+    wall = f"{median_of(runs, 'wall_seconds'):.1f} s" + (f" (CPU {cpu:.0f} s)" if cpu else "")
+    return wall, gb(median_of(runs, "peak_rss_bytes"))
 
 
 def throughput_rows(sizes: list[dict]) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.conform import ensure_typed_view, record_columns
-from pipelines.contracts import Contract, load_contract
-from pipelines.reading import FileRejected, canonical_select, load_file
+from pipelines.contracts import FEEDS, Contract, load_contract
+from pipelines.reading import FileRejected, HeaderMatch, canonical_select, load_file
 from pipelines.warehouse import quote_identifier, run_sql, transaction
 
 
@@ -76,17 +77,17 @@ def ensure_staging_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schemas, parsers, ledger and every feed's raw table; idempotent."""
-    from pipelines.contracts import FEEDS
-
-    run_sql(con, "setup/schemas")
-    run_sql(con, "setup/parsers")
-    for feed in FEEDS:
-        contract = load_contract(feed)
-        ensure_raw_table(con, contract)
-        ensure_typed_view(con, contract)
-        ensure_staging_table(con, contract)
-    run_sql(con, "staging/current_submissions")
+    """Create schemas, parsers, ledger and every feed's tables; idempotent and all or nothing,
+    so a run killed during set-up leaves no half-made warehouse."""
+    with transaction(con):
+        run_sql(con, "setup/schemas")
+        run_sql(con, "setup/parsers")
+        for feed in FEEDS:
+            contract = load_contract(feed)
+            ensure_raw_table(con, contract)
+            ensure_typed_view(con, contract)
+            ensure_staging_table(con, contract)
+        run_sql(con, "staging/current_submissions")
 
 
 def archive(path: Path, sha256: str, archive_root: Path) -> Path:
@@ -172,8 +173,9 @@ def receive(
             # The rows and their ledger entry commit together, or neither does.
             with transaction(con):
                 check_department(folder, contract)
-                rows_read = load_rows(con, contract, path, submission_id)
+                rows_read, match = load_rows(con, contract, path, submission_id)
                 insert_submission(con, record, rows_read, status, None, None, None)
+                record_file_notes(con, submission_id, match)
             return Submission(
                 submission_id, contract.feed, folder, path.name, status, rows_read, None
             )
@@ -204,6 +206,24 @@ def insert_submission(
     )
 
 
+def record_file_notes(
+    con: duckdb.DuckDBPyConnection, submission_id: str, match: HeaderMatch
+) -> None:
+    """Keep the reader's warnings (a 合计 that does not add up) and the file's footer lines
+    (填报人, 联系电话) on the submission, so the data office knows whom to call."""
+    con.execute(
+        "update ledger.submissions set warnings_en = ?, warnings_zh = ?, file_title = ?, "
+        "file_notes = ? where submission_id = ?",
+        [
+            "; ".join(en for en, _ in match.warnings) or None,
+            "；".join(zh for _, zh in match.warnings) or None,
+            match.title,
+            json.dumps(match.metadata, ensure_ascii=False) if match.metadata else None,
+            submission_id,
+        ],
+    )
+
+
 def unreadable(error: Exception) -> FileRejected:
     """A reader failure the reader did not foresee, worded for the clerk, with the detail kept."""
     detail = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
@@ -216,8 +236,9 @@ def unreadable(error: Exception) -> FileRejected:
 
 def load_rows(
     con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, submission_id: str
-) -> int:
-    """Append the file's rows to `raw.<feed>` and record the periods they cover."""
+) -> tuple[int, HeaderMatch]:
+    """Append the file's rows to `raw.<feed>` and record the periods they cover; the row count
+    and what the reader found around the table (warnings, footer lines)."""
     match = load_file(con, path, contract, "landed_file")
     table = f"raw.{quote_identifier(contract.feed)}"
     names = ", ".join(quote_identifier(c) for c in contract.column_names)
@@ -239,7 +260,7 @@ def load_rows(
         "where submission_id = ? and period is not null",
         [submission_id, submission_id],
     )
-    return rows_read
+    return rows_read, match
 
 
 def receive_feed(

@@ -512,6 +512,17 @@ comment on column ledger.submissions.superseded_by is
 comment on column ledger.submissions.reported_at is
     'When Dagster was told of the accepted file (通知时间): a materialization of the department''s '
     'landing asset, which its freshness policy watches.';
+comment on column ledger.submissions.warnings_en is
+    'Reader warnings in English (读取提示), e.g. a 合计 row that does not equal the sum of the '
+    'detail rows; the file is still accepted.';
+comment on column ledger.submissions.warnings_zh is
+    'Reader warnings in Chinese (读取提示（中文）), e.g. 合计行与明细行之和不符.';
+comment on column ledger.submissions.file_title is
+    'The title line above the table as the department wrote it (表名), e.g. '
+    '2024年1-3月哈尔滨新区新登记企业情况表.';
+comment on column ledger.submissions.file_notes is
+    'Labelled lines around the table as JSON (表外信息): 填报单位, 填报人, 审核人, 联系电话, '
+    '填报日期 and the like, so the data office knows whom to call.';
 
 -- ledger.submission_periods ----------------------------------------------------------------------
 comment on table ledger.submission_periods is

@@ -25,7 +25,11 @@ create table if not exists ledger.submissions (
     validated_at timestamptz,
     duplicate_of varchar,
     superseded_by varchar,
-    reported_at timestamptz
+    reported_at timestamptz,
+    warnings_en varchar,
+    warnings_zh varchar,
+    file_title varchar,
+    file_notes json
 );
 
 create table if not exists ledger.submission_periods (

@@ -16,8 +16,8 @@ import duckdb
 import pandas as pd
 
 from pipelines.contracts import Contract, load_contract
-from pipelines.settings import EXPECTATIONS_ROOT
-from pipelines.warehouse import quote_identifier
+from pipelines.settings import EXPECTATIONS_ROOT, SQL_ROOT
+from pipelines.warehouse import quote_identifier, sql_text
 
 # Government networks are closed: GX must never try to send usage statistics.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -32,6 +32,10 @@ from great_expectations.data_context.types.base import (  # noqa: E402
 import pipelines.custom_expectations  # noqa: E402, F401 - registers our expectations with GX
 
 TEXT_SUFFIX = "__text"
+
+
+class ValidationIncomplete(RuntimeError):
+    """The suite could not be evaluated; the submissions stay pending for the next run."""
 
 
 @dataclass(frozen=True)
@@ -91,17 +95,29 @@ def _batch_definition():
 def submissions_frame(
     con: duckdb.DuckDBPyConnection, contract: Contract, submission_ids: list[str]
 ) -> pd.DataFrame:
-    """The submissions' typed rows, with each typed column's text as received beside it."""
+    """The submissions' typed rows, each typed column's text as received beside it, the end of
+    the reporting period (dates must fall inside it), and the feed's own context columns from
+    `sql/validation/<feed>.sql` where it has one (last month's figure, for instance)."""
     text_columns = ", ".join(
         f"r.{quote_identifier(c.name)} as {quote_identifier(c.name + TEXT_SUFFIX)}"
         for c in contract.columns
         if c.type != "text"
     )
+    context = SQL_ROOT / "validation" / f"{contract.feed}.sql"
+    joined = (
+        f"left join ({sql_text(f'validation/{contract.feed}')}) x using (submission_id, row_number)"
+        if context.exists()
+        else ""
+    )
     return con.execute(
-        f"select t.*, {text_columns} from staging.{quote_identifier(contract.feed + '_typed')} t "
-        f"join raw.{quote_identifier(contract.feed)} r using (submission_id, row_number) "
-        "where t.submission_id in (select unnest(?)) order by t.submission_id, t.row_number",
-        [submission_ids],
+        f"select t.*, {text_columns}, last_day(t.period) as period__end, "
+        "year(t.period) as period__year"
+        f"{', x.* exclude (submission_id, row_number)' if joined else ''} "
+        f"from staging.{quote_identifier(contract.feed + '_typed')} t "
+        f"join raw.{quote_identifier(contract.feed)} r using (submission_id, row_number) {joined} "
+        "where t.submission_id in (select unnest($submission_ids)) "
+        "order by t.submission_id, t.row_number",
+        {"submission_ids": submission_ids},
     ).df()
 
 
@@ -139,6 +155,17 @@ def validate_submissions(
     return verdicts
 
 
+def raised(exception_info: dict) -> str | None:
+    """The message of an exception GX caught while evaluating an expectation, if any.
+
+    GX reports it either directly or keyed by the metric that failed.
+    """
+    for info in (exception_info, *exception_info.values()):
+        if isinstance(info, dict) and info.get("raised_exception"):
+            return str(info.get("exception_message"))
+    return None
+
+
 def _run_suite(
     contract: Contract, frame: pd.DataFrame
 ) -> tuple[list[Finding], list[tuple[str, str]], int]:
@@ -157,12 +184,21 @@ def _run_suite(
         config = outcome.expectation_config
         meta = config.meta or {}
         reason = (meta.get("reason_en", config.type), meta.get("reason_zh", config.type))
+        if error := raised(outcome.exception_info):
+            # GX could not evaluate a rule: that is our fault, not the file's. Fail the step so
+            # the submission stays pending and nothing downstream runs on unjudged data.
+            raise ValidationIncomplete(f"{config.type} on {contract.feed} raised: {error}")
         indices = outcome.result.get("unexpected_index_list")
         if indices is None:
             file_errors.append(reason)
             continue
         # Rules on a typed column report the text as received, and name the column as headed.
-        column = (config.kwargs.get("column") or "").removesuffix(TEXT_SUFFIX) or None
+        # A pair rule (a date after the period's end) is about its dated column.
+        named = config.kwargs.get("column") or config.kwargs.get("column_B")
+        if named == "period__end" or named == "period":
+            named = config.kwargs.get("column_A")
+        # Derived columns (period__end, value_ytd__previous) report on the column they come from.
+        column = (named or "").split("__")[0] or None
         source = f"{column}{TEXT_SUFFIX}" if f"{column}{TEXT_SUFFIX}" in frame else column
         for position in indices:
             row = frame.iloc[position]

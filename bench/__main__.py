@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench import latency, nightly, throughput
@@ -25,8 +28,6 @@ from pipelines.settings import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 SUFFIXES = {"k": 1_000, "m": 1_000_000}
-# What the figures depend on: a run on a work tree that differs here is labelled so.
-MEASURED_PATHS = ("pipelines", "assets", "sql", "expectations", "contracts", "dagster.yaml")
 
 
 def row_count(text: str) -> int:
@@ -63,21 +64,37 @@ def log(message: str) -> None:
     print(f"{dt.datetime.now():%H:%M:%S} {message}", flush=True)
 
 
-def git(*args: str) -> str:
+def git(*args: str) -> bytes:
     return subprocess.run(
         ["git", *args],  # noqa: S607 - git from PATH, fixed arguments
         cwd=PROJECT_ROOT,
         capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+        check=True,
+    ).stdout
 
 
-def commit() -> str:
-    """The commit measured, marked when the pipeline's files differ from it in the work tree."""
-    changed = git("status", "--porcelain", "--", *MEASURED_PATHS).splitlines()
-    head = git("rev-parse", "--short", "HEAD")
-    return f"{head} + {len(changed)} uncommitted files" if changed else head
+@contextmanager
+def snapshot(folder: Path) -> Iterator[str]:
+    """Measure HEAD as committed: its files in a temporary folder, first on every child's path.
+
+    Others edit the work tree while a benchmark runs for an hour; a run must not switch code (or
+    warehouse schema) halfway. `git archive` writes HEAD's files, and PYTHONPATH puts them before
+    the editable install for every process the benchmark starts, `workplan ui`'s code server too.
+    Yields the commit measured.
+    """
+    commit = git("rev-parse", "--short", "HEAD").decode().strip()
+    with tempfile.TemporaryDirectory(prefix="workplan-bench-code-", dir=folder) as code:
+        archive = git("archive", commit)
+        subprocess.run(["tar", "-x", "-C", code], input=archive, check=True)  # noqa: S607
+        before = os.environ.get("PYTHONPATH")
+        os.environ["PYTHONPATH"] = code
+        try:
+            yield commit
+        finally:
+            if before is None:
+                os.environ.pop("PYTHONPATH")
+            else:
+                os.environ["PYTHONPATH"] = before
 
 
 def main(argv: list[str]) -> None:
@@ -85,40 +102,46 @@ def main(argv: list[str]) -> None:
     guard = int(args.memory_guard_gb * GIB)
     folder = RESULTS / "quick" if args.quick else RESULTS
     folder.mkdir(parents=True, exist_ok=True)
-    parts = {
-        "throughput": lambda: throughput.run(
-            [row_count(s) for s in args.sizes.split(",")], args.runs, args.data_dir, guard, log
-        ),
-        "nightly": lambda: nightly.run(args.runs, args.data_dir, guard, log),
-        "latency": lambda: latency.run(args.drops, args.data_dir, guard, log),
-    }
     settings = {
         "throughput": {"sizes": args.sizes, "runs": args.runs},
         "nightly": {"runs": args.runs},
         "latency": {"drops": args.drops},
     }
-    for part in args.parts.split(","):
-        load_before = os.getloadavg()[0]
-        started = time.monotonic()
-        log(f"{part}: starting")
-        results = parts[part]()
-        record = {
-            "part": part,
-            "measured_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "commit": commit(),
-            "settings": settings[part] | {"memory guard GiB": args.memory_guard_gb},
-            "load_before": load_before,
-            "machine": {
-                "cores": os.cpu_count(),
-                "memory_bytes": os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"),
-            },
-            "results": results,
-        }
-        (folder / f"{part}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
-        log(f"{part}: done in {time.monotonic() - started:.0f} s")
-        if not args.quick:  # after each part, so a long later part cannot lose earlier figures
-            update_readme(PROJECT_ROOT / "README.md", folder)
-            log("README.md benchmarks updated")
+    with snapshot(args.data_dir) as measured_commit:
+        for part in args.parts.split(","):
+            header = {
+                "part": part,
+                "commit": measured_commit,
+                "settings": settings[part] | {"memory guard GiB": args.memory_guard_gb},
+                "load_before": os.getloadavg()[0],
+                "machine": {
+                    "cores": os.cpu_count(),
+                    "memory_bytes": os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"),
+                },
+            }
+            started = time.monotonic()
+            log(f"{part}: starting")
+            measure_part(part, args, guard, functools.partial(save, folder, header, args.quick))
+            log(f"{part}: done in {time.monotonic() - started:.0f} s")
+
+
+def measure_part(part: str, args: argparse.Namespace, guard: int, save) -> None:
+    if part == "throughput":
+        sizes = [row_count(s) for s in args.sizes.split(",")]
+        throughput.run(sizes, args.runs, args.data_dir, guard, log, save)
+    elif part == "nightly":
+        save(nightly.run(args.runs, args.data_dir, guard, log))
+    else:
+        save(latency.run(args.drops, args.data_dir, guard, log))
+
+
+def save(folder: Path, header: dict, quick: bool, results: dict) -> None:
+    """Write a part's results so far, and the README's tables unless this is a quick run."""
+    measured_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    record = header | {"measured_at": measured_at, "results": results}
+    (folder / f"{header['part']}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
+    if not quick:
+        update_readme(PROJECT_ROOT / "README.md", folder)
 
 
 if __name__ == "__main__":

@@ -116,6 +116,11 @@ def run_size(rows: int, runs: int, data_dir: Path, guard_bytes: int, log) -> dic
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def run(sizes: list[int], runs: int, data_dir: Path, guard_bytes: int, log) -> dict:
-    """Throughput results for every size, smallest first."""
-    return {"sizes": [run_size(rows, runs, data_dir, guard_bytes, log) for rows in sorted(sizes)]}
+def run(sizes: list[int], runs: int, data_dir: Path, guard_bytes: int, log, save) -> dict:
+    """Throughput results for every size, smallest first, each `save`d as soon as it is known:
+    the 25M-row size alone may take half an hour."""
+    done: list[dict] = []
+    for rows in sorted(sizes):
+        done.append(run_size(rows, runs, data_dir, guard_bytes, log))
+        save({"sizes": done})
+    return {"sizes": done}

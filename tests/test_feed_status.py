@@ -79,3 +79,14 @@ def test_missing_month_is_no_data_and_later_months_are_not_scored_yet(warehouse)
         "where indicator_id = 'T12'"
     ).fetchone()
     assert latest == (dt.date(2024, 1, 1), 0.0, True, dt.date(2024, 3, 20))
+
+
+def test_quarterly_figures_are_owed_only_at_quarter_ends(warehouse):
+    months = warehouse.execute(
+        "select indicator_id, list(strftime(month, '%m') order by month) "
+        "from marts.indicator_progress_monthly where indicator_id in ('T18', 'T19') group by 1 "
+        "order by 1"
+    ).fetchall()
+    # On 20 March, January and February figures are due (the 15th of the next month) for the
+    # monthly T18; the quarterly T19 owes March, due 15 April: nothing yet.
+    assert months == [("T18", ["01", "02"])]

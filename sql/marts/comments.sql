@@ -71,6 +71,9 @@ comment on column marts.dim_indicator.metric_code is
 comment on column marts.dim_indicator.baseline_metric is
     'For a stock (存量) target: the metric holding last December''s stock (high_tech_stock); '
     'empty otherwise.';
+comment on column marts.dim_indicator.frequency is
+    'How often the figure is published (统计频率): monthly, or quarterly (GDP, resident income), '
+    'whose months between quarter ends are not scored.';
 
 -- marts.target_history ---------------------------------------------------------------------------
 comment on table marts.target_history is
@@ -113,6 +116,8 @@ comment on column marts.target_history.metric_code is
     'Metric (指标代码) in marts.feed_metrics the actual is computed from, in this version.';
 comment on column marts.target_history.baseline_metric is
     'Metric holding last December''s stock (存量基数) for a stock target, in this version.';
+comment on column marts.target_history.frequency is
+    'How often the figure is published (统计频率) in this version: monthly or quarterly.';
 comment on column marts.target_history.is_current is
     'True for the version in force (现行版本): the highest version of the indicator.';
 

@@ -42,7 +42,8 @@ final as (
         t.source_department,
         t.reference_indicator,
         t.metric_code,
-        t.baseline_metric
+        t.baseline_metric,
+        t.frequency
     from current_version as t
     left join reference.departments as d on t.lead_department = d.department_code
 )

@@ -39,8 +39,12 @@ base as (
     left join reference.feed_departments as f
         on i.feed = f.feed and i.source_department = f.department
     where a.actual_value is not null
-        or m.month + interval 1 month + (coalesce(f.due_day, 1) - 1) * interval 1 day
-        < $as_of_date
+        or (
+            m.month + interval 1 month + (coalesce(f.due_day, 1) - 1) * interval 1 day
+            < $as_of_date
+            -- a quarterly figure (GDP, resident income) is owed in the quarter's last month
+            and (i.frequency = 'monthly' or month(m.month) % 3 = 0)
+        )
 ),
 
 paced as (

@@ -31,6 +31,7 @@ from read_csv(
         'source_department': 'varchar',
         'reference_indicator': 'varchar',
         'metric_code': 'varchar',
-        'baseline_metric': 'varchar'
+        'baseline_metric': 'varchar',
+        'frequency': 'varchar'
     }
 );

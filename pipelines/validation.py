@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -19,17 +20,12 @@ from pipelines.contracts import Contract, load_contract
 from pipelines.settings import EXPECTATIONS_ROOT, SQL_ROOT
 from pipelines.warehouse import quote_identifier, sql_text
 
+if TYPE_CHECKING:
+    import great_expectations as gx
+
 # Government networks are closed: GX must never try to send usage statistics.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-import great_expectations as gx  # noqa: E402
-from great_expectations.data_context.types.base import (  # noqa: E402
-    DataContextConfig,
-    InMemoryStoreBackendDefaults,
-    ProgressBarsConfig,
-)
-
-import pipelines.custom_expectations  # noqa: E402, F401 - registers our expectations with GX
 
 TEXT_SUFFIX = "__text"
 
@@ -68,11 +64,23 @@ class Verdict:
 
 
 @cache
+def great_expectations():
+    """GX, imported on first use: it takes seconds to import, and only validation needs it
+    (not the code server answering the UI, nor the sensors). Importing our module registers
+    the project's own expectations with it."""
+    import great_expectations as gx
+
+    import pipelines.custom_expectations  # noqa: F401
+
+    return gx
+
+
+@cache
 def load_suite(feed: str) -> gx.ExpectationSuite:
     """The feed's suite from `expectations/<feed>.json`."""
     load_contract(feed)  # refuse unknown feeds before touching the filesystem
     spec = json.loads((EXPECTATIONS_ROOT / f"{feed}.json").read_text(encoding="utf-8"))
-    return gx.ExpectationSuite(
+    return great_expectations().ExpectationSuite(
         name=spec["name"], expectations=spec["expectations"], meta=spec.get("meta")
     )
 
@@ -80,7 +88,13 @@ def load_suite(feed: str) -> gx.ExpectationSuite:
 @cache
 def _batch_definition():
     """One offline, in-memory GX context for the process, with a pandas dataframe asset."""
-    context = gx.get_context(
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    context = great_expectations().get_context(
         mode="ephemeral",
         project_config=DataContextConfig(
             analytics_enabled=False,

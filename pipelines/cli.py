@@ -25,7 +25,8 @@ from pipelines.report import write_reports
 from pipelines.scorecard import read_scorecard, render
 from pipelines.settings import PROJECT_ROOT, Settings
 
-console = Console()
+# Logs and pipes get a width that fits the scorecard; a terminal keeps its own.
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 PROGRESS_POLL_SECONDS = 0.25
 DEMO_AS_OF_DATE = "2024-11-20"

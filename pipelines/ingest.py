@@ -18,6 +18,7 @@ import duckdb
 
 from pipelines.conform import ensure_typed_view, record_columns
 from pipelines.contracts import FEEDS, Contract, load_contract
+from pipelines.file_period import refuse_contradicting_name
 from pipelines.reading import FileRejected, HeaderMatch, canonical_select, load_file
 from pipelines.warehouse import quote_identifier, run_sql, transaction
 
@@ -45,13 +46,17 @@ def sha256_of(path: Path) -> str:
 
 
 def landing_files(landing: Path, feed: str) -> list[Path]:
-    """Regular, visible files under `landing/<feed>/`, never following a link out of the root."""
+    """Regular, visible files under `landing/<feed>/`, never following a link out of the root.
+
+    Excel's owner files (~$name.xlsx, left beside a workbook open in a shared folder) are not
+    submissions either.
+    """
     root = (landing / feed).resolve()
     if not root.is_dir():
         return []
     files = []
     for path in sorted(root.rglob("*")):
-        if any(part.startswith(".") for part in path.relative_to(root).parts):
+        if any(part.startswith((".", "~$")) for part in path.relative_to(root).parts):
             continue
         if path.is_file() and not path.is_symlink() and root in path.resolve().parents:
             files.append(path)
@@ -104,7 +109,8 @@ def archive(path: Path, sha256: str, archive_root: Path) -> Path:
 def drop_folder(path: Path, landing: Path, contract: Contract) -> str:
     """The folder a file was dropped in under `landing/<feed>/`: the sending department's."""
     parts = path.relative_to((landing / contract.feed).resolve()).parts
-    return parts[0] if len(parts) == 2 else ""
+    # A file in a subfolder (investment/2024/) names that path, so the rejection says where it is.
+    return "/".join(parts[:-1])
 
 
 def check_department(folder: str, contract: Contract) -> None:
@@ -174,6 +180,7 @@ def receive(
             with transaction(con):
                 check_department(folder, contract)
                 rows_read, match = load_rows(con, contract, path, submission_id)
+                refuse_contradicting_name(con, submission_id, path.name)
                 insert_submission(con, record, rows_read, status, None, None, None)
                 record_file_notes(con, submission_id, match)
             return Submission(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import os
 import re
 import tempfile
 import unicodedata
@@ -27,12 +28,16 @@ import duckdb
 import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
-from pipelines.contracts import Column, Contract, normalise_header
+from pipelines import bounds
+from pipelines.contracts import FEEDS, Column, Contract, load_contract, normalise_header
+from pipelines.rejection import FileRejected
 from pipelines.warehouse import quote_identifier
 
 HEADER_SEARCH_ROWS = 30
 CSV_SUFFIXES = {".csv", ".txt"}
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+# Not .xlsb nor .ods: calamine reads them, but how far their sheets reach cannot be measured
+# before it allocates them (see pipelines.bounds), and Excel saves .xlsx unless told otherwise.
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 SNIFF_BYTES = 1 << 16
 
 # Labelled lines around a table: who filled it in and how to reach them, the amounts' unit,
@@ -67,15 +72,6 @@ FOOTER_CELL = rf"^{_SPACE}({_LABEL_ALTERNATIVES}){_SPACE}[:：]"
 TOTAL_CELL = rf"^{_SPACE}\p{{Han}}{{0,4}}{_SPACE}[合总]{_SPACE}计{_SPACE}[:：]?{_SPACE}$"
 SUBTOTAL_CELL = rf"^{_SPACE}\p{{Han}}{{0,4}}{_SPACE}小{_SPACE}计{_SPACE}[:：]?{_SPACE}$"
 TITLE_YEAR = re.compile(r"(\d{4})\s*年")
-
-
-class FileRejected(Exception):
-    """A file that cannot be read as the feed's template; the message is for the clerk."""
-
-    def __init__(self, message_en: str, message_zh: str) -> None:
-        super().__init__(message_en)
-        self.message_en = message_en
-        self.message_zh = message_zh
 
 
 @dataclass
@@ -170,6 +166,7 @@ def header_at(rows: list[list[str]], index: int, contract: Contract) -> HeaderMa
             cells, positions, depth = two_cells, two, 2
     if any(c.name not in positions for c in contract.required):
         return None
+    refuse_repeated_columns(cells, positions, contract)
     texts = [text for text, _ in cells]
     known = set(positions.values())
     return HeaderMatch(
@@ -181,6 +178,44 @@ def header_at(rows: list[list[str]], index: int, contract: Contract) -> HeaderMa
         headers={name: texts[pos] for name, pos in positions.items()},
         width=max(pos for pos, t in enumerate(texts) if t) + 1,
     )
+
+
+def refuse_repeated_columns(
+    cells: list[tuple[str, tuple]], positions: dict[str, int], contract: Contract
+) -> None:
+    """Reject a header where two columns name the same template column (旅游收入 twice, or
+    旅游收入 beside its synonym 本月旅游收入): which one holds the figure is a guess, and taking
+    the first would load the wrong one without a word."""
+    for column in contract.columns:
+        if column.name not in positions:
+            continue
+        names = set(column.headers())
+        same = [p for p, (_, options) in enumerate(cells) if any(o and o in names for o in options)]
+        if len(same) > 1:
+            letters = [(bounds.column_letters(pos + 1), cells[pos][0]) for pos in same]
+            raise FileRejected(
+                f"Columns {' and '.join(f'{c} ({text})' for c, text in letters)} all name the "
+                f"template column {column.header_zh}: keep only one of them and send the file "
+                "again.",
+                f"{'、'.join(f'第 {c} 列（{text}）' for c, text in letters)}都对应模板列"
+                f"“{column.header_zh}”：请只保留其中一列后重新报送。",
+            )
+
+
+def template_of(rows: list[list[str]], contract: Contract) -> Contract | None:
+    """Another feed whose template header the rows hold: a file dropped in the wrong feed."""
+    filled = [i for i, row in enumerate(rows) if not is_blank(row)][:HEADER_SEARCH_ROWS]
+    for feed in FEEDS:
+        other = load_contract(feed)
+        if feed == contract.feed:
+            continue
+        for index in filled:
+            try:
+                if header_at(rows, index, other):
+                    return other
+            except FileRejected:
+                return other  # its header, with a column twice: still the other template
+    return None
 
 
 def match_header(rows: list[list[str]], contract: Contract) -> HeaderMatch:
@@ -198,20 +233,67 @@ def match_header(rows: list[list[str]], contract: Contract) -> HeaderMatch:
     found = [c for c in rows[best[0]] if c.strip()] if best else []
     missing = best[1] if best else [c.header_zh for c in contract.required]
     template = [c.header_zh for c in contract.columns]
+    other = template_of(rows, contract)
+    if other:
+        raise FileRejected(
+            f"This file looks like the {other.feed} template ({other.title_zh}), not "
+            f"{contract.feed} ({contract.title_zh}): its header has "
+            f"{', '.join(c.header_zh for c in other.required)}. Drop it in the "
+            f"{other.feed} folder of the department that sends it.",
+            f"该文件看起来是“{other.title_zh}”（{other.feed}）模板，而不是“{contract.title_zh}”"
+            f"（{contract.feed}）：表头包含 {'、'.join(c.header_zh for c in other.required)}。"
+            f"请放入报送单位在 {other.feed} 下的文件夹。",
+        )
     raise FileRejected(
         f"No header row with the required columns of feed {contract.feed}: missing "
         f"{', '.join(missing)}; found {', '.join(found) or 'no columns'}. "
-        f"Use the template's headers: {', '.join(template)}.",
+        f"Use the template's headers: {', '.join(template)}, in one of the first "
+        f"{HEADER_SEARCH_ROWS} filled rows.",
         f"未找到包含必填列的表头：缺少 {'、'.join(missing)}；文件中的列为 "
-        f"{'、'.join(found) or '（无）'}。请使用模板表头：{'、'.join(template)}。",
+        f"{'、'.join(found) or '（无）'}。请使用模板表头：{'、'.join(template)}，"
+        f"并放在前 {HEADER_SEARCH_ROWS} 个非空行内。",
     )
+
+
+def is_utf16_text(head: bytes) -> bool:
+    """Whether the bytes are UTF-16 text led by its byte-order mark: Excel's "Unicode Text"
+    export. Neither mark can start UTF-8 or GBK; binary that happens to start so does not decode
+    to text without control characters."""
+    for mark, encoding in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if head.startswith(mark):
+            try:
+                text = codecs.getincrementaldecoder(encoding)().decode(head[2:])
+            except UnicodeDecodeError:
+                return False
+            return not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text)
+    return False
 
 
 def detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) when the bytes decode so, else GB18030 (a GBK superset)."""
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
+    if is_utf16_text(head):
+        raise FileRejected(
+            'The file is UTF-16 text (what Excel saves as "Unicode Text"), which is not '
+            'accepted. Save it from Excel as "CSV UTF-8 (Comma delimited)" or as .xlsx.',
+            "该文件是 UTF-16 文本（Excel 的“Unicode 文本”格式），无法读取。请在 Excel 中另存为"
+            "“CSV UTF-8（逗号分隔）”或 .xlsx。",
+        )
     if head.startswith(codecs.BOM_UTF8):
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head[3:], final=len(head) < SNIFF_BYTES)
+        except UnicodeDecodeError as error:
+            line = head[: 3 + error.start].count(b"\n") + 1
+            raise FileRejected(
+                f"The file is marked as UTF-8 (it starts with a byte-order mark) but line {line} "
+                "is not UTF-8 text: it was written in another encoding (probably GBK) and "
+                'labelled UTF-8. Open it in Excel and save it again as "CSV UTF-8 (Comma '
+                'delimited)", or as .xlsx.',
+                f"文件开头标记为 UTF-8（带 BOM），但第{line}行不是 UTF-8 文本：内容以其他编码"
+                "（多为 GBK）写入却被标成了 UTF-8。请用 Excel 打开后重新另存为“CSV UTF-8"
+                "（逗号分隔）”或 .xlsx。",
+            ) from error
         return "utf-8-sig"
     try:
         # An incremental decoder tolerates a multi-byte character cut at the sniff boundary.
@@ -261,13 +343,36 @@ def csv_records(handle: Iterator[bytes], encoding: str) -> Iterator[tuple[int, l
             yield start, cells
             start = reader.line_num + 1
     except csv.Error as error:
-        raise FileRejected(
-            f"The CSV cannot be read from line {start} on ({error}): a cell there opens a quote "
-            '(") that never closes, or has text after its closing quote. Correct it in Excel '
-            "and save the file as CSV again.",
-            f'该 CSV 文件从第{start}行起无法读取（{error}）：该行有单元格的引号（"）没有闭合，'
-            "或闭合引号后还有文字。请在 Excel 中改正后重新另存为 CSV。",
-        ) from error
+        raise unreadable_csv(start, error) from error
+
+
+def unreadable_csv(start: int, error: csv.Error) -> FileRejected:
+    """What the csv module's complaint from line `start` on means for the clerk."""
+    if "field larger than field limit" in str(error):
+        return FileRejected(
+            f"The CSV cannot be read from line {start} on: a cell there runs past "
+            f"{bounds.CSV_CELL_CHARS:,} characters, far more than the 32,767 a spreadsheet cell "
+            'can hold. Either a quote (") there never closes and swallows the lines after it, '
+            "or the cell holds far more than one value. Correct it and send the file again.",
+            f"该 CSV 文件从第{start}行起无法读取：该行有单元格超过 {bounds.CSV_CELL_CHARS:,} 个字符"
+            '（电子表格单元格最多 32,767 个字符）。可能是该处引号（"）没有闭合、吞并了后面的行，'
+            "或单元格内容远超一个数值。请改正后重新报送。",
+        )
+    if "unexpected end of data" in str(error):
+        return FileRejected(
+            f"The CSV cannot be read from line {start} on: the file ends inside a quoted cell "
+            "that starts there. The file was probably cut off while being copied, or a quote "
+            '(") there never closes. Send the whole file again, saved from Excel as CSV.',
+            f"该 CSV 文件从第{start}行起无法读取：文件在该行开始的带引号单元格中途结束，"
+            '可能是复制时被截断，或该处引号（"）没有闭合。请从 Excel 重新另存为 CSV 后完整报送。',
+        )
+    return FileRejected(
+        f"The CSV cannot be read from line {start} on ({error}): a cell there opens a quote "
+        '(") that never closes, or has text after its closing quote. Correct it in Excel '
+        "and save the file as CSV again.",
+        f'该 CSV 文件从第{start}行起无法读取（{error}）：该行有单元格的引号（"）没有闭合，'
+        "或闭合引号后还有文字。请在 Excel 中改正后重新另存为 CSV。",
+    )
 
 
 def take_head(records: Iterator[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
@@ -282,17 +387,74 @@ def take_head(records: Iterator[tuple[int, list[str]]]) -> list[tuple[int, list[
     return head
 
 
-def write_records(path: Path, records: Iterator[tuple[int, list[str]]], width: int) -> None:
+def write_records(
+    path: Path, records: Iterator[tuple[int, list[str]]], width: int
+) -> tuple[int, list[str]] | None:
     """Write records as a rectangular UTF-8 CSV led by their line; blank records are left out.
 
-    Short rows are padded; cells past the header's width are dropped, having no column.
+    Short rows are padded; cells past the header's width are dropped, having no column. Returns
+    the last record written, as read, for `refuse_cut_off`.
     """
+    last = None
     with open(path, "w", encoding="utf-8", newline="") as sink:
         writer = csv.writer(sink, lineterminator="\n")
         for line, cells in records:
             kept = cells[:width]
             if not is_blank(kept):
                 writer.writerow([line, *kept, *[""] * (width - len(kept))])
+                last = (line, cells)
+    return last
+
+
+# Separators Excel uses in other locales or exports, with their names for the clerk.
+OTHER_DELIMITERS = {
+    ";": ("semicolons (;)", "分号（;）"),
+    "\t": ("tabs", "制表符（Tab）"),
+    "|": ("vertical bars (|)", "竖线（|）"),
+}
+
+
+def refuse_other_delimiter(head: list[tuple[int, list[str]]], contract: Contract) -> None:
+    """Reject, naming the separator, a CSV whose header appears only when split at ; or a tab:
+    "missing every column" would leave the clerk staring at the right headers."""
+    for delimiter, (name_en, name_zh) in OTHER_DELIMITERS.items():
+        rows = [",".join(cells).split(delimiter) for _, cells in head]
+        try:
+            match = match_header(rows, contract)
+        except FileRejected:
+            continue
+        line = head[match.row_index][0]
+        raise FileRejected(
+            f"The file is separated by {name_en}, not commas: line {line} holds the template's "
+            f'headers only when split at the {name_en}. Save it from Excel as "CSV UTF-8 (Comma '
+            'delimited)" or as .xlsx and send it again.',
+            f"该文件以{name_zh}而不是逗号分隔：第{line}行按{name_zh}拆分后才是模板表头。"
+            "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后重新报送。",
+        )
+
+
+def refuse_cut_off(path: Path, last: tuple[int, list[str]] | None, width: int) -> None:
+    """Reject a CSV that stops part-way through its last row, as a copy cut short does.
+
+    Excel, WPS and every CSV writer end the last row with a line break, so a last row short of
+    the header's columns with no line break after it is a file that did not arrive whole: its
+    rows after the cut are missing, and the cut row's last figure may be a prefix of itself.
+    A short footer line (填报人：…) is not a cut row.
+    """
+    if last is None or len(last[1]) >= width or LABELLED_VALUE.search("  ".join(last[1])):
+        return
+    with open(path, "rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        if handle.read(1) == b"\n":
+            return
+    line, cells = last
+    raise FileRejected(
+        f"The file seems cut off: its last line ({line}) has {len(cells)} of the header's "
+        f"{width} columns and no line break after it, as when a copy stops part-way. Send the "
+        "whole file again.",
+        f"文件似乎不完整：最后一行（第{line}行）只有表头 {width} 列中的 {len(cells)} 列，"
+        "且其后没有换行，像是复制中途中断。请重新完整报送该文件。",
+    )
 
 
 def materialise(
@@ -338,11 +500,16 @@ def load_csv(
     with tempfile.TemporaryDirectory(prefix="workplan-") as workdir, open(path, "rb") as handle:
         records = csv_records(handle, encoding)
         head = take_head(records)
-        match = match_header([cells for _, cells in head], contract)
+        try:
+            match = match_header([cells for _, cells in head], contract)
+        except FileRejected:
+            refuse_other_delimiter(head, contract)
+            raise
         normalised = Path(workdir) / "normalised.csv"
-        write_records(
+        last = write_records(
             normalised, chain(head[match.row_index + match.header_rows :], records), match.width
         )
+        refuse_cut_off(path, last, match.width)
         columns = {"row_number": "BIGINT"} | {f"c{i}": "VARCHAR" for i in range(match.width)}
         materialise(
             con,
@@ -513,6 +680,27 @@ def reconcile_totals(
     return warnings
 
 
+# Headers of a column that numbers the rows: nothing to load, nothing to warn about.
+ROW_NUMBER_HEADERS = {"序号", "行号", "序", "no", "no."}
+
+
+def ignored_columns(match: HeaderMatch) -> list[tuple[str, str]]:
+    """A warning naming the columns the template does not know, which were not loaded: a figure
+    under a header the template has no synonym for would otherwise vanish without a word."""
+    ignored = [t for t in match.unknown if normalise_header(t) not in ROW_NUMBER_HEADERS]
+    if not ignored:
+        return []
+    return [
+        (
+            f"Column(s) {', '.join(ignored)} are not in the template and were not loaded; if one "
+            "holds a figure the template asks for, give it the template's header and send the "
+            "file again.",
+            f"列 {'、'.join(ignored)} 不在模板中，未导入；如其中是模板要求填报的数据，请改用模板"
+            "表头后重新报送。",
+        )
+    ]
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, target: str
 ) -> HeaderMatch:
@@ -524,8 +712,10 @@ def load_file(
     """
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
+        bounds.check_csv(path)
         match, above = load_csv(con, path, contract, target)
     elif suffix in WORKBOOK_SUFFIXES:
+        bounds.check_workbook(path)
         match, above = load_workbook(con, path, contract, target)
     else:
         raise FileRejected(
@@ -533,7 +723,7 @@ def load_file(
             f"不接受“{suffix or '无扩展名'}”类型的文件；请报送 .xlsx、.xls 或 .csv 文件。",
         )
     describe_surroundings(con, target, match, above)
-    match.warnings = reconcile_totals(con, target, match, contract)
+    match.warnings = ignored_columns(match) + reconcile_totals(con, target, match, contract)
     return match
 
 

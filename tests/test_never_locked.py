@@ -51,7 +51,8 @@ READER_PAUSE_SECONDS = 0.05  # between reads, so the reader does not starve the 
 SNAPSHOT_SQL = """
 select
     (select count(*) from ledger.submissions) as submissions,
-    p.actual_value as t08_actual,
+    -- no data yet is no registrations yet, for the comparison with the facts
+    coalesce(p.actual_value, 0) as t08_actual,
     p.as_of as t08_as_of,
     (
         select count(*) from marts.fact_enterprise_events as e
@@ -71,7 +72,7 @@ select
             and status in ('accepted', 'accepted_with_quarantine')
     ) as ledger_files_accepted,
     (
-        select actual_value from ledger.scorecard_history
+        select coalesce(actual_value, 0) from ledger.scorecard_history
         where indicator_id = 'T08' order by recorded_at desc limit 1
     ) as t08_recorded
 from marts.indicator_progress as p

@@ -111,15 +111,20 @@ def check_workbook(path: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def not_a_workbook(suffix: str, detail: str) -> FileRejected:
+def not_a_workbook(suffix: str, detail: str, detail_zh: str) -> FileRejected:
     """A file named as a workbook whose bytes are not one (renamed, damaged, cut off)."""
     return FileRejected(
         f"The workbook cannot be opened: the file is named {suffix} but its content is not an "
         f"Excel workbook ({detail}). It may be damaged, cut off while being copied, or another "
         "kind of file renamed. Open it in Excel, save it as .xlsx and send it again.",
-        f"无法打开该工作簿：文件扩展名为 {suffix}，但内容不是 Excel 工作簿（{detail}），"
+        f"无法打开该工作簿：文件扩展名为 {suffix}，但内容不是 Excel 工作簿（{detail_zh}），"
         "可能已损坏、复制不完整或由其他文件改名而来。请用 Excel 打开后另存为 .xlsx 再报送。",
     )
+
+
+def damaged(suffix: str, error: Exception) -> FileRejected:
+    """A workbook container that breaks while being measured; the detail is for the data office."""
+    return not_a_workbook(suffix, f"damaged: {error}", f"文件已损坏：{error}")
 
 
 def password_protected() -> FileRejected:
@@ -132,16 +137,24 @@ def password_protected() -> FileRejected:
     )
 
 
-def too_much_inside(found: int, declared: bool) -> FileRejected:
-    """A workbook that unpacks to more than the bound: a zip bomb, or a table for CSV."""
-    amount = f"{found / MiB:,.0f} MB" if declared else f"more than {found / MiB:,.0f} MB"
-    amount_zh = f"{found / MiB:,.0f} MB" if declared else f"超过 {found / MiB:,.0f} MB"
+def too_much_inside(declared: int | None) -> FileRejected:
+    """A workbook that unpacks to more than the bound: a zip bomb, or a table for CSV.
+
+    `declared` is what its zip directory adds up to; None when the directory understated it and
+    inflating it ran past the bound.
+    """
+    limit = f"{MAX_WORKBOOK_INFLATED_BYTES / MiB:,.0f} MB"
+    if declared is None:
+        found_en = f"more than the {limit} a workbook may hold (more than its zip directory says)"
+        found_zh = f"超过允许的 {limit}（多于其压缩目录所声明的大小）"
+    else:
+        found_en = f"{declared / MiB:,.0f} MB, more than the {limit} a workbook may hold"
+        found_zh = f"为 {declared / MiB:,.0f} MB，超过允许的 {limit}"
     return FileRejected(
-        f"The workbook unpacks to {amount}, more than the "
-        f"{MAX_WORKBOOK_INFLATED_BYTES / MiB:,.0f} MB a workbook may hold, so it was not opened. "
-        "Delete unused sheets, pictures and formatted empty rows, or send the table as CSV.",
-        f"该工作簿解压后为 {amount_zh}，超过允许的 {MAX_WORKBOOK_INFLATED_BYTES / MiB:,.0f} MB，"
-        "未予打开。请删除无用的工作表、图片和设置了格式的空行，或改用 CSV 报送。",
+        f"The workbook unpacks to {found_en}, so it was not opened. Delete unused sheets, "
+        "pictures and formatted empty rows, or send the table as CSV.",
+        f"该工作簿解压后{found_zh}，未予打开。请删除无用的工作表、图片和设置了格式的空行，"
+        "或改用 CSV 报送。",
     )
 
 
@@ -300,18 +313,20 @@ def check_zip_workbook(path: Path, suffix: str) -> None:
     """Bound an .xlsx: members, declared and real inflated size, sheets and their extents."""
     count = zip_member_count(path)
     if count is None:
-        raise not_a_workbook(suffix, "not a zip archive")
+        raise not_a_workbook(suffix, "not a zip archive", "不是压缩包格式")
     if count > MAX_ZIP_MEMBERS:
-        raise not_a_workbook(suffix, f"a zip archive of {count:,} parts")
+        raise not_a_workbook(
+            suffix, f"a zip archive of {count:,} parts", f"含 {count:,} 个部件的压缩包"
+        )
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, ValueError, OSError) as error:
-        raise not_a_workbook(suffix, f"a damaged zip archive: {error}") from error
+        raise damaged(suffix, error) from error
     with archive:
         infos = archive.infolist()
         declared = sum(info.file_size for info in infos)
         if declared > MAX_WORKBOOK_INFLATED_BYTES:
-            raise too_much_inside(declared, declared=True)
+            raise too_much_inside(declared)
         if any(info.flag_bits & 0x1 for info in infos):
             raise password_protected()
         listed, parts = sheet_parts(archive)
@@ -333,9 +348,9 @@ def check_zip_workbook(path: Path, suffix: str) -> None:
                         for _ in chunks:
                             pass
         except _Overflow:
-            raise too_much_inside(MAX_WORKBOOK_INFLATED_BYTES, declared=False) from None
+            raise too_much_inside(None) from None
         except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError) as error:
-            raise not_a_workbook(suffix, f"a damaged zip archive: {error}") from error
+            raise damaged(suffix, error) from error
     check_extents(extents)
 
 
@@ -482,9 +497,9 @@ def check_compound_workbook(path: Path, suffix: str) -> None:
             )
         stream = compound.stream("Workbook") or compound.stream("Book")
     except (ValueError, struct.error, StopIteration) as error:
-        raise not_a_workbook(suffix, f"a damaged Office file: {error}") from error
+        raise damaged(suffix, error) from error
     if stream is None:
-        raise not_a_workbook(suffix, "an Office file without a workbook inside")
+        raise not_a_workbook(suffix, "an Office file with no workbook inside", "文件中没有工作簿")
     sheets, extents = biff_sheets(stream)
     if len(sheets) > MAX_SHEETS:
         raise too_many_sheets(len(sheets))

@@ -136,6 +136,20 @@ def copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str, comme
         )
 
 
+def copy_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """Copy one schema's tables, with their descriptions, into the attached publish target."""
+    con.execute(f"create schema publish_target.{quote_identifier(schema)}")
+    tables = con.execute(
+        "select table_name, comment from duckdb_tables() "
+        "where database_name = current_database() and schema_name = ? order by 1",
+        [schema],
+    ).fetchall()
+    for table, comment in tables:
+        qualified = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+        con.execute(f"create table publish_target.{qualified} as select * from {qualified}")
+        copy_comments(con, schema, table, comment)
+
+
 def publish_copy(con: duckdb.DuckDBPyConnection, target: Path, schemas: list[str]) -> None:
     """Write `schemas` to a fresh file and swap it in atomically, so readers never see a half copy.
 
@@ -149,17 +163,10 @@ def publish_copy(con: duckdb.DuckDBPyConnection, target: Path, schemas: list[str
         [str(staging)],
     )
     try:
-        for schema in schemas:
-            con.execute(f"create schema publish_target.{quote_identifier(schema)}")
-            tables = con.execute(
-                "select table_name, comment from duckdb_tables() "
-                "where database_name = current_database() and schema_name = ? order by 1",
-                [schema],
-            ).fetchall()
-            for table, comment in tables:
-                qualified = f"{quote_identifier(schema)}.{quote_identifier(table)}"
-                con.execute(f"create table publish_target.{qualified} as select * from {qualified}")
-                copy_comments(con, schema, table, comment)
+        # One transaction: the copy and its hundreds of comments commit once, not one by one.
+        with transaction(con):
+            for schema in schemas:
+                copy_schema(con, schema)
     finally:
         con.execute("detach publish_target")
     with open(staging, "rb") as handle:

@@ -200,8 +200,9 @@ def check_extents(extents: Iterable[tuple[str, int, int]]) -> None:
 # .xlsx / .xlsm: a zip of XML
 # ---------------------------------------------------------------------------------------------
 
-# <row ...> and <c ...> start tags, with or without a namespace prefix; group 2 the attributes.
-_SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+# Start tags of rows, cells and cell values (<v>, inline <is>), and the cell's end tag, with or
+# without a namespace prefix: group 1 "/" on an end tag, 2 the name, 3 the attributes.
+_SHEET_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c|v|is)(?=[\s/>])([^>]*)>")
 _ROW_NUMBER = re.compile(rb"""\br\s*=\s*["'](\d+)["']""")
 _CELL_REFERENCE = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]+)\$?(\d+)["']""")
 _WORKBOOK_SHEET = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\b([^>]*)>")
@@ -250,10 +251,12 @@ def sheet_extent(chunks: Iterable[bytes]) -> tuple[int, int]:
     """Rows and columns from A1 to the furthest cell holding a value in a sheet's XML.
 
     Streams the XML: a row without r= follows the previous row, a cell without r= the previous
-    cell, as calamine reads them. Self-closed cells (<c r="Z9" s="1"/>) are formatting without a
-    value, which calamine leaves out of the sheet, so they do not stretch it here either.
+    cell, as calamine reads them. Only a cell with a value (<v> or an inline <is>) counts:
+    calamine leaves formatted empty cells (<c r="Z9" s="1"/>) out of the sheet, so a template
+    formatted down to row 1,048,576 is not stretched here either.
     """
     rows = columns = row = column = 0
+    cell: tuple[int, int] | None = None  # the open <c> whose value has not been seen yet
     tail = b""
     for chunk in chunks:
         buffer = tail + chunk
@@ -264,21 +267,23 @@ def sheet_extent(chunks: Iterable[bytes]) -> tuple[int, int]:
             scanned, tail = buffer[:cut], buffer[cut:]
             if len(tail) > _LONGEST_TAG:
                 raise ValueError("an XML tag longer than 64 KB")
-        for tag in _SHEET_TAG.finditer(scanned):
-            attributes = tag.group(2)
-            if tag.group(1) == b"row":
+        for closing, name, attributes in _SHEET_TAG.findall(scanned):
+            if closing:
+                cell = None if name == b"c" else cell
+            elif name == b"row":
                 number = _ROW_NUMBER.search(attributes)
                 row, column = (int(number.group(1)) if number else row + 1), 0
-                continue
-            reference = _CELL_REFERENCE.search(attributes)
-            if reference:
-                letters, number = reference.group(1).upper(), int(reference.group(2))
-                column = sum((ch - 64) * 26**i for i, ch in enumerate(reversed(letters)))
-                row = number
-            else:
-                column += 1
-            if not attributes.rstrip().endswith(b"/"):
-                rows, columns = max(rows, row), max(columns, column)
+            elif name == b"c":
+                reference = _CELL_REFERENCE.search(attributes)
+                if reference:
+                    letters, row = reference.group(1).upper(), int(reference.group(2))
+                    column = sum((ch - 64) * 26**i for i, ch in enumerate(reversed(letters)))
+                else:
+                    column += 1
+                cell = None if attributes.rstrip().endswith(b"/") else (row, column)
+            elif cell:  # the open cell's value
+                rows, columns = max(rows, cell[0]), max(columns, cell[1])
+                cell = None
     return rows, columns
 
 

@@ -352,6 +352,10 @@ CORPUS = [
          ("Sheet '旅游收入' reaches cell XFD1048576", "1,048,576 rows x 16,384 columns",
           "2,000,000 cells"),
          ("工作表“旅游收入”", "单元格 XFD1048576", "1,048,576 行 × 16,384 列")),
+    case("formatting down to the last cell (not data)", f"{TOURISM}/格式到底.xlsx",
+         lambda _: with_sheet_xml(xlsx(TOURISM_SHEET), lambda x: x.replace(
+             "</sheetData>", '<row r="1048576"><c r="XFD1048576" s="0"/></row></sheetData>')),
+         "accepted"),
     case("a legacy .xls reaching its last cell", f"{TOURISM}/远处单元格.xls",
          lambda _: xls({(0, 0): "报告期", (65535, 255): 1}), "rejected",
          ("Sheet '旅游收入' reaches cell IV65536", "65,536 rows x 256 columns"),

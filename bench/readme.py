@@ -101,11 +101,17 @@ def step_rows(sizes: list[dict]) -> list[str]:
     for size in measured:
         project = size["project"][-1]
         steps = project["first_steps"]
-        feed = [steps.get(key, 0.0) for key in FEED_STEPS]
-        other = sum(steps.values()) - sum(feed)
+        other = sum(v for k, v in steps.items() if k not in FEED_STEPS)
         outside = project["first"]["wall_seconds"] - sum(steps.values())
-        cells = " | ".join(f"{value:.1f}" for value in [*feed, other, outside])
-        lines.append(f"| {size['rows']:,} | {cells} |")
+        cells = [f"{steps[key]:.1f}" if key in steps else "–" for key in FEED_STEPS]
+        if not project["first"]["ok"]:
+            # The step that was running when the run was stopped never reported its time: it is
+            # what is left of the wall time, start-up included.
+            cells[cells.index("–")] = f"stopped after ≤ {outside:.0f}"
+            outside_cell = "–"
+        else:
+            outside_cell = f"{outside:.1f}"
+        lines.append(f"| {size['rows']:,} | {' | '.join(cells)} | {other:.1f} | {outside_cell} |")
     return lines
 
 

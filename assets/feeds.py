@@ -79,7 +79,8 @@ def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
         asset=raw_key(feed),
         name=SUITE_CHECK,
         blocking=True,
-        description=f"Runs expectations/{feed}.json (GX Core) on each new submission: bad rows go "
+        description=f"Runs the GX suite expectations/{feed}.json on each new submission, inside "
+        "DuckDB (or with GX's pandas engine when WORKPLAN_VALIDATION_ENGINE=gx): bad rows go "
         "to ledger.quarantine with a reason; a file failing file-level rules, or with more bad "
         "rows than the feed's threshold, is rejected. A rejected file fails the check as a "
         "warning: it is kept out of staging by its status, so the other feeds' data still flows. "
@@ -87,7 +88,9 @@ def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
     )
     def suite_check(warehouse: Warehouse, alerting: Alerting) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
-            verdicts = validate_submissions(con, feed, pending(con, feed))
+            verdicts = validate_submissions(
+                con, feed, pending(con, feed), warehouse.validation_engine
+            )
             outcomes = {
                 submission_id: (record_verdict(con, feed, submission_id, verdict), verdict)
                 for submission_id, verdict in verdicts.items()

@@ -1,9 +1,9 @@
 """Typing department text: how each contract type is parsed from the raw layer's text.
 
-The raw tables keep values exactly as received; `staging.<feed>_typed` views apply the parsers in
-`sql/setup/parsers.sql`, so validation and staging read the same typed values. What a file says
-about its own columns (亿元 in a header, the year in its title) is recorded per submission in
-`ledger.submission_columns` and applied here, in the typed layer.
+The raw tables keep values exactly as received; `staging.<feed>_typed` tables hold them parsed
+with `sql/setup/parsers.sql`, typed once on receipt, so validation and staging read the same
+values. What a file says about its own columns (亿元 in a header, the year in its title) is
+recorded per submission in `ledger.submission_columns` and applied here, in the typed layer.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import duckdb
 
 from pipelines.contracts import Column, Contract
 from pipelines.reading import HeaderMatch
+from pipelines.suites import TEXT_SUFFIX
 from pipelines.warehouse import quote_identifier, run_sql, sql_literal
 
 # Each unit a header may name: what it measures and how many base units one of it holds. Values
@@ -87,10 +88,61 @@ def record_columns(
     con.executemany("insert into ledger.submission_columns values (?, ?, ?, ?, ?, ?)", rows)
 
 
-def ensure_typed_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Create `staging.<feed>_typed`: the raw rows with every column parsed to its type."""
+# The column type each contract type is stored as in `staging.<feed>_typed`.
+SQL_TYPES = {
+    "text": "varchar",
+    "integer": "bigint",
+    "decimal": "decimal(18, 4)",
+    "date": "date",
+    "month": "date",
+    "boolean": "boolean",
+}
+
+
+def typed_table(contract: Contract) -> str:
+    return f"staging.{quote_identifier(contract.feed + '_typed')}"
+
+
+def ensure_typed_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """Create `staging.<feed>_typed`: every raw row with its columns parsed to their types, and
+    beside each parsed column its text as received, so a finding shows what the clerk typed.
+
+    Rows are typed once, when their file is received: validation, staging and the checks all
+    read them, and parsing millions of rows with the regex parsers takes seconds each time.
+    A warehouse made when this was a view is rebuilt from the raw rows.
+    """
     run_sql(con, "setup/submission_columns")
-    # A view takes no bound parameters; the names written into it come from the contract.
+    (kind,) = con.execute(
+        "select any_value(table_type) from information_schema.tables "
+        "where table_schema = 'staging' and table_name = ?",
+        [contract.feed + "_typed"],
+    ).fetchone()
+    if kind == "VIEW":
+        con.execute(f"drop view {typed_table(contract)}")
+    columns = ", ".join(
+        f"{quote_identifier(c.name)} {SQL_TYPES[c.type]}"
+        + (f", {quote_identifier(c.name + TEXT_SUFFIX)} varchar" if c.type != "text" else "")
+        for c in contract.columns
+    )
+    con.execute(
+        f"create table if not exists {typed_table(contract)} "
+        f"(submission_id varchar not null, row_number integer not null, {columns})"
+    )
+    if kind == "VIEW":
+        con.execute(
+            f"insert into {typed_table(contract)} {typed_select(contract, one_submission=False)}"
+        )
+
+
+def typed_select(contract: Contract, *, one_submission: bool) -> str:
+    """The raw rows, all or those of `$submission_id`, parsed with each submission's own
+    column context."""
+    own, own_rows = (
+        ("where submission_id = $submission_id", "where r.submission_id = $submission_id")
+        if one_submission
+        else ("", "")
+    )
+    # The names written here come from the contract; values are bound by the caller.
     context = ", ".join(
         f"max({CONTEXT_FIELDS[c.type]}) filter (where column_name = {sql_literal(c.name)}) "
         f"as {quote_identifier(c.name)}"
@@ -101,14 +153,21 @@ def ensure_typed_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
         TYPED_EXPRESSIONS[c.type].format(
             col=f"r.{quote_identifier(c.name)}", context=f"c.{quote_identifier(c.name)}"
         )
-        + f" as {quote_identifier(c.name)}"
+        + (f", r.{quote_identifier(c.name)}" if c.type != "text" else "")
         for c in contract.columns
     )
-    con.execute(
-        f"create or replace view staging.{quote_identifier(contract.feed + '_typed')} as "
+    return (
         f"with c as (select submission_id, {context} from ledger.submission_columns "
-        "group by submission_id) "
+        f"{own} group by submission_id) "
         f"select r.submission_id, r.row_number, {typed} "
         f"from raw.{quote_identifier(contract.feed)} as r "
-        "left join c on c.submission_id = r.submission_id"
+        f"left join c on c.submission_id = r.submission_id {own_rows}"
+    )
+
+
+def load_typed(con: duckdb.DuckDBPyConnection, contract: Contract, submission_id: str) -> None:
+    """Type one received submission's raw rows into `staging.<feed>_typed`."""
+    con.execute(
+        f"insert into {typed_table(contract)} " + typed_select(contract, one_submission=True),
+        {"submission_id": submission_id},
     )

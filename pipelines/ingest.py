@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.conform import ensure_typed_view, record_columns
+from pipelines.conform import ensure_typed_table, load_typed, record_columns, typed_table
 from pipelines.contracts import FEEDS, Contract, load_contract
 from pipelines.file_period import refuse_contradicting_name
 from pipelines.reading import FileRejected, HeaderMatch, canonical_select, load_file
@@ -76,8 +76,8 @@ def ensure_staging_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
     """An empty staging table until the feed's first staging run, so marts over all feeds run."""
     con.execute(
         f"create table if not exists staging.{quote_identifier(contract.feed)} as "
-        "select null::varchar as department, * "
-        f"from staging.{quote_identifier(contract.feed + '_typed')} limit 0"
+        "select null::varchar as department, * not like '%\\_\\_text' escape '\\' "
+        f"from {typed_table(contract)} limit 0"
     )
 
 
@@ -87,10 +87,11 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     with transaction(con):
         run_sql(con, "setup/schemas")
         run_sql(con, "setup/parsers")
+        run_sql(con, "setup/credit_code")
         for feed in FEEDS:
             contract = load_contract(feed)
             ensure_raw_table(con, contract)
-            ensure_typed_view(con, contract)
+            ensure_typed_table(con, contract)
             ensure_staging_table(con, contract)
         run_sql(con, "staging/current_submissions")
 
@@ -261,10 +262,10 @@ def load_rows(
     if rows_read == 0:
         raise FileRejected("The file has a header but no data rows.", "文件只有表头，没有数据行。")
     record_columns(con, contract, submission_id, match)
+    load_typed(con, contract, submission_id)
     con.execute(
         "insert into ledger.submission_periods select distinct ?, period "
-        f"from staging.{quote_identifier(contract.feed + '_typed')} "
-        "where submission_id = ? and period is not null",
+        f"from {typed_table(contract)} where submission_id = ? and period is not null",
         [submission_id, submission_id],
     )
     return rows_read, match

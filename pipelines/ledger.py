@@ -7,10 +7,8 @@ import datetime as dt
 import duckdb
 
 from pipelines.contracts import load_contract
-from pipelines.validation import Finding, Verdict
+from pipelines.validation import Finding, Verdict, quarantine
 from pipelines.warehouse import transaction
-
-MESSAGE_EXAMPLES = 5
 
 
 def describe(finding: Finding) -> tuple[str, str]:
@@ -36,8 +34,8 @@ def summary(verdict: Verdict, status: str, threshold: float) -> tuple[str | None
     """The ledger's message: why a file was rejected, or which rows were held back."""
     if status == "accepted":
         return None, None
-    lines = [describe(f) for f in verdict.findings[:MESSAGE_EXAMPLES]]
-    more = len(verdict.findings) - len(lines)
+    lines = [describe(f) for f in verdict.examples]
+    more = verdict.finding_count - len(lines)
     en_rows = "; ".join(en for en, _ in lines) + (f"; and {more} more" if more > 0 else "")
     zh_rows = "；".join(zh for _, zh in lines) + (f"；另有{more}处" if more > 0 else "")
     if verdict.file_errors:
@@ -70,22 +68,8 @@ def record_verdict(
     accepted = 0 if status == "rejected" else verdict.rows_checked - verdict.quarantined_rows
     with transaction(con):
         con.execute("delete from ledger.quarantine where submission_id = ?", [submission_id])
-        if verdict.findings:
-            con.executemany(
-                "insert into ledger.quarantine values (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    [
-                        submission_id,
-                        f.row_number,
-                        f.column_name,
-                        f.rule,
-                        f.value_found,
-                        f.reason_en,
-                        f.reason_zh,
-                    ]
-                    for f in verdict.findings
-                ],
-            )
+        if verdict.finding_count:
+            quarantine(con, feed, submission_id)
         con.execute(
             "update ledger.submissions set status = ?, rows_accepted = ?, rows_quarantined = ?, "
             "message_en = ?, message_zh = ?, validated_at = ? where submission_id = ?",

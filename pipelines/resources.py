@@ -17,13 +17,15 @@ from pipelines.warehouse import connect
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The pipeline's own DuckDB file, the landing and archive folders, and the analysts' copy."""
+    """The pipeline's own DuckDB file, the landing and archive folders, the analysts' copy, and
+    the engine that runs the suites on it (pipelines/validation.py)."""
 
     path: str
     landing: str
     archive: str
     analysts_path: str
     reports_path: str
+    validation_engine: str = "duckdb"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Warehouse:
@@ -33,6 +35,7 @@ class Warehouse(dg.ConfigurableResource):
             archive=str(settings.archive),
             analysts_path=str(settings.analysts),
             reports_path=str(settings.reports),
+            validation_engine=settings.validation_engine,
         )
 
     @contextmanager

@@ -33,6 +33,7 @@ class Settings:
     pace_band: float
     as_of_date: str
     alert_webhook: str
+    validation_engine: str
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -55,4 +56,6 @@ class Settings:
             as_of_date=os.environ.get("WORKPLAN_AS_OF_DATE", ""),
             # Off unless set: a closed network must not be called without being asked to.
             alert_webhook=os.environ.get("WORKPLAN_ALERT_WEBHOOK", ""),
+            # duckdb: the suites compiled to SQL, for feeds of any size; gx: GX's pandas engine.
+            validation_engine=os.environ.get("WORKPLAN_VALIDATION_ENGINE", "duckdb"),
         )

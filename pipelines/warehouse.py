@@ -19,6 +19,9 @@ from pipelines.settings import SQL_ROOT
 LOCK_WAIT_SECONDS = 120.0
 # Analysts' clients lag behind duckdb 2.0; this storage version opens in DuckDB 1.x and 2.x alike.
 ANALYSTS_STORAGE_VERSION = "v1.0.0"
+# DuckDB's buffer pool; past it, joins and sorts spill to `<warehouse>.tmp/` beside the file. A
+# national feed then runs in bounded memory on a machine shared with the Dagster processes.
+MEMORY_LIMIT = "1GB"
 
 
 @contextmanager
@@ -36,6 +39,7 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
             time.sleep(0.5)
     try:
         con.execute("set timezone = 'Asia/Shanghai'")
+        con.execute("set memory_limit = $limit", {"limit": MEMORY_LIMIT})
         yield con
     finally:
         con.close()

@@ -16,7 +16,11 @@ from pipelines.settings import Settings
 
 
 def settings_for(
-    home: Path, pace_band: float = 0.05, as_of_date: str = "", alert_webhook: str = ""
+    home: Path,
+    pace_band: float = 0.05,
+    as_of_date: str = "",
+    alert_webhook: str = "",
+    validation_engine: str = "duckdb",
 ) -> Settings:
     """A deployment rooted in a temporary folder."""
     return Settings(
@@ -30,6 +34,7 @@ def settings_for(
         pace_band=pace_band,
         as_of_date=as_of_date,
         alert_webhook=alert_webhook,
+        validation_engine=validation_engine,
     )
 
 

@@ -38,17 +38,30 @@ flow_coverage as (
     having count(*) = month(m.month)
 ),
 
+-- A national feed has millions of events: count them per department and month first, so the
+-- year-to-date sums join months, not events.
+events_by_month as (
+    select
+        department,
+        period,
+        count(credit_code) filter (where event_type = '新登记') as new_registrations,
+        count(credit_code) filter (where event_type = '高企认定')
+        - count(credit_code) filter (where event_type = '高企撤销') as high_tech_net_increase,
+        count(credit_code) filter (where event_type = '外贸备案') as trade_filings
+    from marts.fact_enterprise_events
+    group by all
+),
+
 events_ytd as (
     select
         c.department,
         c.month,
         c.submission_ids,
-        count(e.credit_code) filter (where e.event_type = '新登记') as new_registrations,
-        count(e.credit_code) filter (where e.event_type = '高企认定')
-        - count(e.credit_code) filter (where e.event_type = '高企撤销') as high_tech_net_increase,
-        count(e.credit_code) filter (where e.event_type = '外贸备案') as trade_filings
+        coalesce(sum(e.new_registrations), 0)::bigint as new_registrations,
+        coalesce(sum(e.high_tech_net_increase), 0)::bigint as high_tech_net_increase,
+        coalesce(sum(e.trade_filings), 0)::bigint as trade_filings
     from flow_coverage as c
-    left join marts.fact_enterprise_events as e
+    left join events_by_month as e
         on c.department = e.department
         and e.period between date_trunc('year', c.month) and c.month
     where c.feed = 'enterprise_registrations'

@@ -3,7 +3,8 @@
 create or replace table staging.{feed} as
 with
 source as (
-    select * from staging.{feed_typed}
+    -- The text as received beside each typed column is for validation's messages only.
+    select * not like '%\_\_text' escape '\' from staging.{feed_typed}
 ),
 
 current_submission as (

@@ -4,8 +4,13 @@
 
 -- Full-width digits and punctuation (what a Chinese input method types) folded to ASCII, then
 -- surrounding spaces (ideographic and no-break too) and Excel's leading text apostrophe removed.
+-- Text that is all ASCII (as many bytes as characters) has nothing to fold: skipping translate
+-- for it makes typing a national feed several times faster.
 create or replace macro fold_text(t) as regexp_replace(
-    translate(t, '０１２３４５６７８９．，－−（）％／：＋', '0123456789.,--()%/:+'),
+    case
+        when strlen(t) = length(t) then t
+        else translate(t, '０１２３４５６７８９．，－−（）％／：＋', '0123456789.,--()%/:+')
+    end,
     '^[\s\p{Z}]*''?[\s\p{Z}]*|[\s\p{Z}]*$',
     '',
     'g'
@@ -18,13 +23,18 @@ create or replace macro parse_text(t) as regexp_replace(t, '^''', '');
 -- Numbers: thousands separators and spaces dropped, "12.3%" read in percentage points (the unit
 -- the contracts use for rates), accounting negatives "(1,234.5)" read as -1234.5. The scale is
 -- wide so that a unit conversion (亿元 to 万元) in the typed views loses no digits.
-create or replace macro parse_number(t) as try_cast(
-    regexp_replace(
-        regexp_replace(regexp_replace(fold_text(t), '[,\s\p{Z}]', '', 'g'), '%$', ''),
-        '^\((.*)\)$',
-        '-\1'
-    ) as decimal(28, 10)
-);
+-- Each parser first takes the form a template produces (1234.5, 2024-03-05, 2024-03) directly:
+-- most rows of a large feed are in it, and the general path costs several regexes per value.
+create or replace macro parse_number(t) as case
+    when regexp_full_match(t, '-?\d+(\.\d+)?') then try_cast(t as decimal(28, 10))
+    else try_cast(
+        regexp_replace(
+            regexp_replace(regexp_replace(fold_text(t), '[,\s\p{Z}]', '', 'g'), '%$', ''),
+            '^\((.*)\)$',
+            '-\1'
+        ) as decimal(28, 10)
+    )
+end;
 
 -- A date from its parts; null when they name no day (2024-02-30).
 create or replace macro make_day(y, m, d) as
@@ -34,6 +44,7 @@ create or replace macro make_day(y, m, d) as
 -- Excel serial day numbers (45356 is 2024-03-05) when a workbook cell lost its date format; only
 -- serials between 1990-01-01 (32874) and 2099-12-31 (73050) are taken as dates.
 create or replace macro parse_date(t) as case
+    when regexp_full_match(t, '\d{4}-\d{2}-\d{2}') then try_strptime(t, '%Y-%m-%d')::date
     when
         regexp_matches(
             fold_text(t),
@@ -61,6 +72,7 @@ create or replace macro make_month(y, m) as
 -- the year of the file's title), else the month is null and validation rejects the row. A full
 -- date (a workbook cell Excel turned into a date) stands for its month.
 create or replace macro parse_month(t, year := null) as case
+    when regexp_full_match(t, '\d{4}-\d{2}') then try_strptime(t, '%Y-%m')::date
     when regexp_matches(fold_text(t), '^(\d{4}\s*年)?\s*(\d{1,2}\s*[-~～至到—]\s*)?\d{1,2}\s*月份?(累计)?$')
         then make_month(
             coalesce(try_cast(regexp_extract(fold_text(t), '^(\d{4})\s*年', 1) as integer), year),

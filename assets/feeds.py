@@ -10,7 +10,7 @@ from assets.landing import landing_key
 from assets.metadata import table_metadata
 from pipelines.alerts import deliver
 from pipelines.contracts import FEEDS, load_contract
-from pipelines.ingest import receive_feed
+from pipelines.ingest import ensure_staging_view, receive_feed
 from pipelines.ledger import newly_accepted, pending, record_verdict, take_receipt_rejections
 from pipelines.resources import Alerting, Warehouse
 from pipelines.validation import validate_submissions
@@ -134,18 +134,13 @@ def build_staging_asset(feed: str) -> dg.AssetsDefinition:
         tags={"feed": feed},
         description=(
             f"{contract.title_en}, typed and conformed: rows of the current (latest accepted) "
-            f"submission for each department and period, without quarantined rows; table "
-            f"staging.{feed}. Grain: {contract.grain}"
+            f"submission for each department and period, without quarantined rows; view "
+            f"staging.{feed} over the rows typed on receipt. Grain: {contract.grain}"
         ),
     )
     def staging_feed(context: AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as con:
-            run_sql(
-                con,
-                "staging/feed",
-                {"feed": feed},
-                identifiers={"feed": feed, "feed_typed": f"{feed}_typed"},
-            )
+            ensure_staging_view(con, load_contract(feed))
             for department, periods, submissions in newly_accepted(con, feed):
                 context.log_event(
                     dg.AssetMaterialization(

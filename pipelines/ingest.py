@@ -72,12 +72,22 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None
     )
 
 
-def ensure_staging_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """An empty staging table until the feed's first staging run, so marts over all feeds run."""
-    con.execute(
-        f"create table if not exists staging.{quote_identifier(contract.feed)} as "
-        "select null::varchar as department, * not like '%\\_\\_text' escape '\\' "
-        f"from {typed_table(contract)} limit 0"
+def ensure_staging_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """Create the feed's staging view, so marts over all feeds run before its first file.
+
+    A warehouse made when staging was a table gets the view in its place.
+    """
+    (kind,) = con.execute(
+        "select any_value(table_type) from information_schema.tables "
+        "where table_schema = 'staging' and table_name = ?",
+        [contract.feed],
+    ).fetchone()
+    if kind == "BASE TABLE":
+        con.execute(f"drop table staging.{quote_identifier(contract.feed)}")
+    run_sql(
+        con,
+        "staging/feed",
+        identifiers={"feed": contract.feed, "feed_typed": f"{contract.feed}_typed"},
     )
 
 
@@ -92,8 +102,9 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
             contract = load_contract(feed)
             ensure_raw_table(con, contract)
             ensure_typed_table(con, contract)
-            ensure_staging_table(con, contract)
         run_sql(con, "staging/current_submissions")
+        for feed in FEEDS:
+            ensure_staging_view(con, load_contract(feed))
 
 
 def archive(path: Path, sha256: str, archive_root: Path) -> Path:

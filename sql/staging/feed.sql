@@ -1,19 +1,21 @@
 -- A feed's conformed rows: the typed rows of each period's current submission, less the rows
--- held in quarantine. {feed} is a quoted identifier filled in by the caller.
-create or replace table staging.{feed} as
+-- held in quarantine. A view: the rows are already typed and stored once, and the facts are
+-- the table analysts get, so a national feed is not written a third time. {feed} and
+-- {feed_typed} are quoted identifiers filled in by the caller.
+create or replace view staging.{feed} as
 with
 source as (
     -- The text as received beside each typed column is for validation's messages only.
     select * not like '%\_\_text' escape '\' from staging.{feed_typed}
 ),
 
+-- Submission ids are unique across feeds, so joining on them keeps this feed's rows only.
 current_submission as (
     select
         submission_id,
         department,
         period
     from staging.current_submissions
-    where feed = $feed
 ),
 
 final as (

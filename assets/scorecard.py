@@ -5,7 +5,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.report import write_reports
 from pipelines.resources import Warehouse
 
 
@@ -21,6 +20,10 @@ def scorecard(warehouse: Warehouse) -> dg.MaterializeResult:
     department, with its month-by-month trend and the overdue feeds. Outputs in
     $WORKPLAN_HOME/reports: scorecard.html (self-contained, opens offline), scorecard.png (the
     same picture, shown here) and scorecard.xlsx (scorecard and monthly history)."""
+    # Imported here: matplotlib and the rest cost every process loading the code location
+    # (each run worker, before its first step) a third of a second, and only this step draws.
+    from pipelines.report import write_reports
+
     paths = write_reports(Path(warehouse.analysts_path), Path(warehouse.reports_path))
     picture = base64.b64encode(paths["png"].read_bytes()).decode("ascii")
     return dg.MaterializeResult(

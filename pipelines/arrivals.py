@@ -2,7 +2,7 @@
 
 This is the sensors' whole decision, kept as a plain function so it can be tested on its own.
 A file whose size or mtime changed since the last look is hashed again; a file modified within
-the last `settle_seconds` is still being copied and waits for a later tick.
+the last `settle_seconds` is still being copied and waits (`settle_wait` says how long).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from pathlib import Path
 
 from pipelines.ingest import landing_files, sha256_of
 
-SETTLE_SECONDS = 2.0
+# A file untouched for a second has finished copying (clerks' files are small). Should a slow copy
+# pause longer, its later writes change size and mtime, so the whole file is received again.
+SETTLE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,15 @@ def scan(landing: Path, feed: str) -> list[LandedFile]:
         stat = path.stat()
         files.append(LandedFile(str(path), stat.st_size, stat.st_mtime))
     return files
+
+
+def settle_wait(
+    files: list[LandedFile], now: float, settle_seconds: float = SETTLE_SECONDS
+) -> float:
+    """Seconds until every file modified within `settle_seconds` has settled; 0 if none was.
+    Never more than `settle_seconds`, so a file dated in the future cannot hold a tick up."""
+    waits = [settle_seconds - (now - landed.mtime) for landed in files]
+    return min(max([w for w in waits if w > 0], default=0.0), settle_seconds)
 
 
 def new_arrivals(

@@ -11,10 +11,15 @@ from pipelines.settings import PROJECT_ROOT, Settings
 
 
 def local_instance(settings: Settings) -> dg.DagsterInstance:
-    """The persistent instance under $DAGSTER_HOME, configured by the project's dagster.yaml."""
+    """The persistent instance under $DAGSTER_HOME, configured by the project's dagster.yaml.
+
+    The project owns that file: a home holding another version gets the project's, so a changed
+    setting (the run queue, say) reaches existing deployments too.
+    """
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     config = settings.dagster_home / "dagster.yaml"
-    if not config.exists():
-        shutil.copyfile(PROJECT_ROOT / "dagster.yaml", config)
+    project_config = PROJECT_ROOT / "dagster.yaml"
+    if not config.exists() or config.read_bytes() != project_config.read_bytes():
+        shutil.copyfile(project_config, config)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     return dg.DagsterInstance.get()

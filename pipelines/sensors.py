@@ -8,12 +8,15 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.arrivals import ArrivalState, new_arrivals, scan
+from pipelines.arrivals import ArrivalState, new_arrivals, scan, settle_wait
 from pipelines.contracts import FEEDS
 from pipelines.jobs import ingest_job_name, ingest_jobs
 from pipelines.resources import Warehouse
 
-SENSOR_INTERVAL_SECONDS = 5
+# Dagster's sensor daemon evaluates sensors in a fixed 5 s loop. An interval under that loop has
+# every loop evaluate every sensor: at 5 s, the loop's shuffled sensor order made a sensor's ticks
+# come slightly under 5 s apart now and then, and such a tick was skipped, a 10 s wait.
+SENSOR_INTERVAL_SECONDS = 1
 
 
 def build_landing_sensor(feed: str, job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
@@ -27,7 +30,12 @@ def build_landing_sensor(feed: str, job: dg.UnresolvedAssetJobDefinition) -> dg.
     )
     def landing_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
         state = ArrivalState.from_cursor(context.cursor)
-        fresh, state = new_arrivals(scan(Path(warehouse.landing), feed), state, time.time())
+        landed = scan(Path(warehouse.landing), feed)
+        if wait := settle_wait(landed, time.time()):
+            # A file is still being copied: let it settle in this tick, not the next loop's.
+            time.sleep(wait)
+            landed = scan(Path(warehouse.landing), feed)
+        fresh, state = new_arrivals(landed, state, time.time())
         if not fresh:
             return dg.SensorResult(skip_reason="no new files", cursor=state.to_cursor())
         run_key = hashlib.sha256("".join(sorted(fresh)).encode()).hexdigest()[:20]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.arrivals import ArrivalState, new_arrivals, scan
+from pipelines.arrivals import SETTLE_SECONDS, ArrivalState, new_arrivals, scan, settle_wait
 
 NOW = 1_710_000_000.0  # 2024-03-10 00:00 +08:00
 SETTLED = NOW - 60
@@ -66,12 +66,23 @@ def test_same_content_under_two_names_is_reported_once(landing: Path) -> None:
 
 
 def test_file_still_being_written_waits_until_settled(landing: Path) -> None:
-    path = land(landing, "2024-03.csv", CONTENT, mtime=NOW - 1)
+    path = land(landing, "2024-03.csv", CONTENT, mtime=NOW - SETTLE_SECONDS / 2)
     fresh, state = look(landing, ArrivalState({}, set()))
     assert fresh == {}
     assert state.hashed == {}  # not hashed yet, so not remembered
     fresh, state = look(landing, state, now=NOW + 10)
     assert fresh == {DIGEST: str(path)}
+
+
+def test_settle_wait_is_the_time_left_for_the_newest_file(landing: Path) -> None:
+    land(landing, "2024-02.csv", CONTENT)
+    assert settle_wait(scan(landing, "projects"), NOW, settle_seconds=2.0) == 0.0
+    land(landing, "2024-03.csv", CONTENT, mtime=NOW - 0.5)
+    land(landing, "2024-04.csv", CONTENT, mtime=NOW - 1.5)
+    assert settle_wait(scan(landing, "projects"), NOW, settle_seconds=2.0) == pytest.approx(1.5)
+    # A file dated ahead of the clock waits at most the settle time.
+    land(landing, "2024-05.csv", CONTENT, mtime=NOW + 3600)
+    assert settle_wait(scan(landing, "projects"), NOW, settle_seconds=2.0) == 2.0
 
 
 def test_file_with_an_old_mtime_is_still_reported(landing: Path) -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.instance import local_instance
+from pipelines.settings import PROJECT_ROOT
 from tests.helpers import drop_csv, settings_for
 
 TOURISM = "tourism_revenue"
@@ -139,3 +141,14 @@ def test_drops_old_files_restatements_and_duplicates_through_the_daemon(daemon):
     shutil.copyfile(folder / "2024-01 更正.csv", folder / "2024-01 更正 (2).csv")
     time.sleep(SETTLE_SECONDS)
     assert len(runs_of(port, job)) == before == 3
+
+
+def test_an_existing_home_gets_the_projects_instance_settings(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))  # local_instance sets it; restored after
+    settings = settings_for(tmp_path)
+    stale = settings.dagster_home / "dagster.yaml"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("run_queue:\n  max_concurrent_runs: 4\n")
+    with local_instance(settings) as instance:
+        assert stale.read_bytes() == (PROJECT_ROOT / "dagster.yaml").read_bytes()
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1

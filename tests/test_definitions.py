@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import dagster as dg
 
+from assets import reference
 from pipelines.contracts import FEEDS
 from pipelines.definitions import build_definitions
 from pipelines.settings import PROJECT_ROOT
+from pipelines.warehouse import connect
 from tests.helpers import settings_for
 
 
@@ -86,3 +89,21 @@ def test_the_instance_runs_one_run_at_a_time_and_phones_nowhere(tmp_path):
         queue = instance.run_coordinator.get_run_queue_config()
         assert queue.max_concurrent_runs == 1  # DuckDB has one writer
         assert not instance.telemetry_enabled
+
+
+def test_reference_reloads_only_when_its_sources_change(tmp_path, monkeypatch):
+    warehouse = build_definitions(settings_for(tmp_path)).resources["warehouse"]
+
+    def departments_after_a_run() -> int:
+        result = dg.materialize([reference.reference_catalog], resources={"warehouse": warehouse})
+        assert len(result.get_asset_materialization_events()) == 3  # reported, loaded or not
+        with connect(Path(warehouse.path), read_only=True) as con:
+            return con.execute("select count(*) from reference.departments").fetchone()[0]
+
+    loaded = departments_after_a_run()  # a new warehouse: loaded
+    assert loaded > 10
+    with connect(Path(warehouse.path)) as con:
+        con.execute("delete from reference.departments")
+    assert departments_after_a_run() == 0  # sources unchanged: left as it was
+    monkeypatch.setattr(reference, "sources_digest", lambda: "a changed catalog")
+    assert departments_after_a_run() == loaded

@@ -3,8 +3,9 @@
 This is the deployment as operators run it: `workplan ui` (the Dagster webserver and daemon with
 its sensors) on a demo deployment in a temporary folder, bound to 127.0.0.1 on a free port. Each
 drop is a month of a district's registrations (about 800 rows) written next to the folder and
-renamed into it with a fresh modification time, as a clerk's copy arrives. The clock stops when
-the analysts' file, opened read-only as an analyst would, holds the file's rows among its facts.
+renamed into it with a fresh modification time, as a clerk's copy arrives, at a random moment of
+the sensor daemon's loop, as real drops come. The clock stops when the analysts' file, opened
+read-only as an analyst would, holds the file's rows among its facts.
 Dagster's run records then say where the time went: waiting for the sensor, the queue and run
 worker start, the run itself. Every process started here is stopped, by its process group.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import random
 import shutil
 import signal
 import socket
@@ -39,6 +41,9 @@ STARTUP_SECONDS = 180.0
 PUBLISH_TIMEOUT_SECONDS = 180.0
 POLL_SECONDS = 0.1
 STOP_GRACE_SECONDS = 30.0
+# Dagster's sensor daemon evaluates sensors every 5 s. Dropping right when the previous run ends
+# would keep each drop at the same point of that loop, and measure one sensor wait over and over.
+SENSOR_LOOP_SECONDS = 5.0
 # Codes far above any national-scale row number, so drops never reuse a benchmark file's codes.
 DROP_CODE_OFFSET = 10**12
 
@@ -213,6 +218,8 @@ def run(drops: int, data_dir: Path, guard_bytes: int, log) -> dict:
             # Each drop lands on an idle deployment: the previous run's last steps (the leaders'
             # reports after the publish) would otherwise queue this one behind them.
             wait_until(lambda: idle(dagster_home), PUBLISH_TIMEOUT_SECONDS, "the previous run", 0.2)
+            pause = random.Random(number).uniform(0, SENSOR_LOOP_SECONDS)  # noqa: S311 - timing
+            time.sleep(pause)
             dropped_at, seconds, outcome = drop_and_wait(staged, folder, analysts)
             if number >= WARM_UP_DROPS:
                 measured.append(

@@ -57,10 +57,10 @@ def scan(landing: Path, feed: str) -> list[LandedFile]:
 def settle_wait(
     files: list[LandedFile], now: float, settle_seconds: float = SETTLE_SECONDS
 ) -> float:
-    """Seconds until every file modified within `settle_seconds` has settled; 0 if none was.
-    Never more than `settle_seconds`, so a file dated in the future cannot hold a tick up."""
-    waits = [settle_seconds - (now - landed.mtime) for landed in files]
-    return min(max([w for w in waits if w > 0], default=0.0), settle_seconds)
+    """Seconds until every file modified within the last `settle_seconds` has settled; 0 if none
+    was. A file dated ahead of the clock is left to later ticks rather than held up for."""
+    ages = [now - landed.mtime for landed in files]
+    return max((settle_seconds - age for age in ages if 0 <= age < settle_seconds), default=0.0)
 
 
 def new_arrivals(

@@ -17,7 +17,9 @@ can act on:
 - sheets per workbook (`MAX_SHEETS`), cells per sheet (`MAX_SHEET_CELLS`).
 
 CSV is streamed in one pass with bounded memory, so it needs no row limit; its cells are bounded
-by the csv module's field limit (`CSV_CELL_CHARS`, see `pipelines.reading.csv_records`).
+by the csv module's field limit (`CSV_CELL_CHARS`, see `pipelines.reading.csv_records`), and
+DuckDB's fast path reads no line longer than that (`pipelines.csv_fast`), leaving it to the csv
+module.
 Formats whose sheets cannot be measured before calamine allocates them (.xlsb, .ods) are not
 accepted at all (`pipelines.reading.WORKBOOK_SUFFIXES`).
 
@@ -43,7 +45,8 @@ from pipelines.rejection import FileRejected
 
 MiB = 1 << 20
 # A national-scale registrations CSV of 25 million rows is about 3.3 GB (see bench/); the reader
-# streams it, and this bound only keeps the archive, normalised copy and raw table off a full disk.
+# streams it, and this bound only keeps the archive, UTF-8 or normalised copy and raw table off a
+# full disk.
 MAX_CSV_BYTES = 8 << 30
 # A department's monthly workbook is kilobytes; a year of a district's registrations a few MB.
 MAX_WORKBOOK_BYTES = 50 * MiB

@@ -1,10 +1,11 @@
 """Turn a department's file into canonical text rows, whatever shape the file arrives in.
 
 Clerks send the workbook they keep: a title row, a header over one or two rows (merged cells),
-blank rows and columns, 合计 rows and a footer naming who filled it in. CSV is decoded and
-normalised in one streaming pass (duckdb reads neither GBK nor ragged rows) into a UTF-8 file
-with the source line of every record, which DuckDB loads as text; workbooks are read with
-calamine. Either way the header is found by its contents, every data row keeps the row number
+blank rows and columns, 合计 rows and a footer naming who filled it in. A CSV's head is read
+here; a plain file's rows are then read by DuckDB itself (`pipelines.csv_fast`), any other is
+decoded and normalised in one streaming pass (duckdb reads neither GBK nor ragged rows) into a
+UTF-8 file with the source line of every record, which DuckDB loads as text; workbooks are read
+with calamine. Either way the header is found by its contents, every data row keeps the row number
 the clerk sees, total and footer rows are told apart, and every value stays the text received:
 typing happens in SQL (`pipelines.conform`) so the raw layer is exactly what the department sent.
 """
@@ -28,7 +29,7 @@ import duckdb
 import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
-from pipelines import bounds
+from pipelines import bounds, csv_fast
 from pipelines.contracts import FEEDS, Column, Contract, load_contract, normalise_header
 from pipelines.rejection import FileRejected
 from pipelines.warehouse import quote_identifier
@@ -392,12 +393,14 @@ def write_records(
 ) -> tuple[int, list[str]] | None:
     """Write records as a rectangular UTF-8 CSV led by their line; blank records are left out.
 
-    Short rows are padded; cells past the header's width are dropped, having no column. Returns
-    the last record written, as read, for `refuse_cut_off`.
+    Short rows are padded; cells past the header's width are dropped, having no column. Every
+    cell is quoted: left to itself the csv module would not quote a lone \\r in a cell, which
+    DuckDB takes for the end of the row. Returns the last record written, as read, for
+    `refuse_cut_off`.
     """
     last = None
     with open(path, "w", encoding="utf-8", newline="") as sink:
-        writer = csv.writer(sink, lineterminator="\n")
+        writer = csv.writer(sink, lineterminator="\n", quoting=csv.QUOTE_ALL)
         for line, cells in records:
             kept = cells[:width]
             if not is_blank(kept):
@@ -467,9 +470,14 @@ def materialise(
     """
     names = [f"c{i}" for i in range(width)]
     cells = f"[{', '.join(names)}]"
+    # Only a row with 计 (合计, 小计, 总计) or a colon (填报人：) can be a total or a footer: the
+    # regexes run on those rows alone, not on every row of a national file.
+    text = f"concat({', '.join(names)})"
     con.execute(
         f"create or replace temp table {quote_identifier(target)} as "
         f"select row_number, {', '.join(names)}, case "
+        f"when not (contains({text}, '计') or contains({text}, ':') or contains({text}, '：')) "
+        "then 'data' "
         f"when len(list_filter({cells}, lambda x: regexp_matches(x, $total))) > 0 then 'total' "
         f"when len(list_filter({cells}, lambda x: regexp_matches(x, $subtotal))) > 0 "
         "then 'subtotal' "
@@ -492,9 +500,11 @@ def load_csv(
     """Load a CSV's rows below the header, as text, into temp table `target`; return the header
     match and the rows above the header.
 
-    One streaming pass decodes the file, numbers each record by its first line and writes a
-    rectangular UTF-8 copy that DuckDB reads with explicit types: memory stays bounded however
-    long the file, and ragged rows, blank lines and line breaks inside cells cannot trip it.
+    The head is read here to find the header. A plain file's rest is then read by DuckDB itself
+    (`pipelines.csv_fast`); any other goes through one streaming pass that decodes it, numbers
+    each record by its first line and writes a rectangular UTF-8 copy that DuckDB reads with
+    explicit types: memory stays bounded however long the file, and ragged rows, blank lines
+    and line breaks inside cells cannot trip it.
     """
     encoding = detect_encoding(path)
     with tempfile.TemporaryDirectory(prefix="workplan-") as workdir, open(path, "rb") as handle:
@@ -505,10 +515,15 @@ def load_csv(
         except FileRejected:
             refuse_other_delimiter(head, contract)
             raise
+        above = [cells for _, cells in head[: match.row_index]]
+        first = match.row_index + match.header_rows
+        plain = csv_fast.plain_csv(path, encoding, head, first, match.width, Path(workdir))
+        if plain:
+            materialise(con, target, *plain.source(target), match.width)
+            if plain.kept(con, target, match.width):
+                return match, above
         normalised = Path(workdir) / "normalised.csv"
-        last = write_records(
-            normalised, chain(head[match.row_index + match.header_rows :], records), match.width
-        )
+        last = write_records(normalised, chain(head[first:], records), match.width)
         refuse_cut_off(path, last, match.width)
         columns = {"row_number": "BIGINT"} | {f"c{i}": "VARCHAR" for i in range(match.width)}
         materialise(
@@ -519,7 +534,7 @@ def load_csv(
             {"path": str(normalised), "columns": columns},
             match.width,
         )
-    return match, [cells for _, cells in head[: match.row_index]]
+    return match, above
 
 
 def cell_text(value: object) -> str | None:

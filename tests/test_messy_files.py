@@ -365,6 +365,29 @@ def test_gbk_and_bom_csv_with_a_title_row(tmp_path: Path, clean_projects, encodi
     assert receive(tmp_path, "projects", "招商.csv", text_file(text, encoding)) == clean_projects
 
 
+def test_excel_csv_export_with_every_row_as_wide_as_the_table(
+    tmp_path: Path, clean_projects
+) -> None:
+    # Excel pads each row of a CSV export to the table's width, so title, blank, 合计 and footer
+    # rows all have six cells, and ends lines with \r\n: DuckDB reads such a file itself.
+    rows = [
+        ["哈尔滨新区2024年3月招商引资情况表", "", "", "", "", ""],
+        PROJECT_HEADER,
+        *project_rows(("2024-03-05", "1234.5"), ("2024-03-18", "80")),
+        [""] * 6,
+        ["合计", "", "", "", "", "1314.5"],
+        ["填报人：张三", "联系电话：0451-58761234", "", "", "", ""],
+    ]
+    text = "".join(",".join(row) + "\r\n" for row in rows)
+    assert receive(tmp_path, "projects", "招商.csv", text_file(text, "gbk")) == clean_projects
+    con = duckdb.connect()
+    run_sql(con, "setup/parsers")
+    path = tmp_path / "landing" / "projects" / "investment" / "招商.csv"
+    match = load_file(con, path, load_contract("projects"), "landed")
+    assert match.metadata == {"填报人": "张三", "联系电话": "0451-58761234"}
+    assert (match.title, match.warnings) == ("哈尔滨新区2024年3月招商引资情况表", [])
+
+
 def test_full_width_digits_and_punctuation(tmp_path: Path, clean_projects) -> None:
     text = project_csv(
         ("２０２４年３月５日", "１２３４．５"), ("２０２４－０３－１８", "８０")

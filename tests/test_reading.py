@@ -15,6 +15,7 @@ import duckdb
 import pytest
 import xlsxwriter
 
+from pipelines import csv_fast, reading
 from pipelines.contracts import load_contract, normalise_header
 from pipelines.reading import FileRejected, canonical_select, load_file
 from pipelines.warehouse import run_sql
@@ -210,12 +211,126 @@ def test_csv_row_numbers_are_source_lines_after_an_empty_line(con, tmp_path: Pat
             ["A", "B"],
             id="row-with-more-cells",
         ),
+        pytest.param(
+            '报告期,项目编号,项目名称,项目类别\n2024-03,A,"甲\r",招商引资\n2024-03,B,乙,招商引资\n',
+            ["A", "B"],
+            id="carriage-return-in-quoted-cell",
+        ),
     ],
 )
 def test_awkward_but_readable_csv_loads(con, tmp_path: Path, text: str, codes: list[str]) -> None:
     path = tmp_path / "招商.csv"
     path.write_text(text, encoding="utf-8")
     assert [r[2] for r in canonical(con, path)] == codes
+
+
+# An Excel CSV export: every row padded to the table's width, line breaks \r\n (csv.writer's).
+EXPORT = [
+    [TITLE, "", "", "", "", ""],
+    HEADER,
+    ["2024-03", "ZS-1", "松北冰雪大世界配套", "招商引资", "585", "2024-03-05"],
+    ["2024-03", "ZS-2", "一期，二期, 三期", "招商引资", "12.5", ""],
+    ["", "", "", "", "", ""],
+    ["\u3000", " ", "", "", "", ""],
+    ["合计", "", "", "", "597.5", ""],
+    ["填报人：张三", "联系电话：0451-58761234", "", "", "", ""],
+]
+
+
+def landed(con, path: Path) -> tuple:
+    """Everything `load_file` leaves: the loaded rows of every kind, the title, the labelled lines
+    and the warnings."""
+    match = load_file(con, path, PROJECTS, "landed")
+    cells = ", ".join(f"c{i}" for i in range(match.width))
+    rows = con.execute(f"select row_number, {cells}, row_kind from landed order by row_number")
+    return rows.fetchall(), match.title, match.metadata, match.warnings
+
+
+@pytest.fixture
+def duckdb_reads(monkeypatch) -> list[bool]:
+    """Whether DuckDB's read of each plain file was kept, in order."""
+    kept: list[bool] = []
+    read = csv_fast.PlainCsv.kept
+
+    def spied(self, *args) -> bool:
+        kept.append(read(self, *args))
+        return kept[-1]
+
+    monkeypatch.setattr(csv_fast.PlainCsv, "kept", spied)
+    return kept
+
+
+def python_path(con, path: Path, monkeypatch) -> tuple:
+    """`landed` as the Python path alone reads the file."""
+    with monkeypatch.context() as patch:
+        patch.setattr(csv_fast, "plain_csv", lambda *args: None)
+        return landed(con, path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_plain_csv_is_read_by_duckdb_into_the_rows_the_python_path_gives(
+    con, tmp_path: Path, monkeypatch, duckdb_reads: list[bool], encoding: str
+) -> None:
+    path = write_csv(tmp_path / "招商.csv", EXPORT, encoding)
+    with monkeypatch.context() as patch:
+        patch.setattr(reading, "write_records", None)  # the Python path would fail
+        fast = landed(con, path)
+    assert duckdb_reads == [True]
+    assert fast == python_path(con, path, monkeypatch)
+    rows, title, metadata, warnings = fast
+    assert rows == [
+        (3, *EXPORT[2], "data"),
+        (4, *EXPORT[3][:5], None, "data"),
+        (7, "合计", None, None, None, "597.5", None, "total"),
+        (8, "填报人：张三", "联系电话：0451-58761234", None, None, None, None, "footer"),
+    ]
+    assert (title, metadata, warnings) == (
+        TITLE,
+        {"填报人": "张三", "联系电话": "0451-58761234"},
+        [],
+    )
+
+
+DATA_LINES = "".join(f"2024-03,ZS-{n},松北冰雪大世界配套项目,招商引资\n" for n in range(3000))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(DATA_LINES + "2024-03,ZS-X,项目\n" + DATA_LINES, id="ragged-row"),
+        pytest.param(DATA_LINES + '2024-03,ZS-X, "项目",招商引资\n', id="space-before-quote"),
+        pytest.param(DATA_LINES + '2024-03,ZS-X,"一期\n二期",招商引资\n', id="line-break-in-cell"),
+        pytest.param(DATA_LINES + "\n" + DATA_LINES, id="blank-line"),
+        pytest.param(DATA_LINES + "2024-03,ZS-X,项目,招商引资\r\n", id="mixed-line-breaks"),
+        pytest.param(
+            DATA_LINES + "\ufeff2024-03,ZS-X,项目,招商引资\n", id="second-byte-order-mark"
+        ),
+    ],
+)
+def test_csv_duckdb_may_read_otherwise_gets_the_python_paths_rows(
+    con, tmp_path: Path, monkeypatch, text: str
+) -> None:
+    path = tmp_path / "招商.csv"
+    path.write_bytes(("\ufeff报告期,项目编号,项目名称,项目类别\n" + text).encode())
+    con.execute("begin transaction")  # as ingest loads a file: DuckDB's refusal must not abort it
+    assert landed(con, path) == python_path(con, path, monkeypatch)
+    con.execute("commit")
+
+
+def test_quote_never_closed_deep_in_a_plain_csv_gets_the_python_paths_message(
+    con, tmp_path: Path, duckdb_reads: list[bool]
+) -> None:
+    path = tmp_path / "招商.csv"
+    path.write_text(
+        "报告期,项目编号,项目名称,项目类别\n" + DATA_LINES + '2024-03,"ZS-X,项目,招商引资\n',
+        encoding="utf-8",
+    )
+    con.execute("begin transaction")
+    with pytest.raises(FileRejected) as rejected:
+        load_file(con, path, PROJECTS, "landed")
+    assert duckdb_reads == [False]
+    assert rejected.value.message_en.startswith("The CSV cannot be read from line 3002 on")
+    con.execute("rollback")
 
 
 @pytest.mark.parametrize(

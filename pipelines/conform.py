@@ -1,9 +1,10 @@
 """Typing department text: how each contract type is parsed from the raw layer's text.
 
-The raw tables keep values exactly as received; `staging.<feed>_typed` tables hold them parsed
-with `sql/setup/parsers.sql`, typed once on receipt, so validation and staging read the same
-values. What a file says about its own columns (亿元 in a header, the year in its title) is
-recorded per submission in `ledger.submission_columns` and applied here, in the typed layer.
+The raw tables keep values exactly as received and, beside each typed column, its value parsed
+with `sql/setup/parsers.sql` once, on receipt; `staging.<feed>_typed` views show the typed rows,
+so validation and staging read the same values. What a file says about its own columns (亿元 in
+a header, the year in its title) is recorded per submission in `ledger.submission_columns` and
+applied here, when the values are parsed.
 """
 
 from __future__ import annotations
@@ -88,86 +89,132 @@ def record_columns(
     con.executemany("insert into ledger.submission_columns values (?, ?, ?, ?, ?, ?)", rows)
 
 
-# The column type each contract type is stored as in `staging.<feed>_typed`.
+# The column type each contract type's parsed value is stored as, beside its text in raw.
 SQL_TYPES = {
-    "text": "varchar",
     "integer": "bigint",
     "decimal": "decimal(18, 4)",
     "date": "date",
     "month": "date",
     "boolean": "boolean",
 }
+# A raw column's parsed value is stored beside it under this suffix.
+PARSED_SUFFIX = "__parsed"
 
 
-def typed_table(contract: Contract) -> str:
+def raw_table(contract: Contract) -> str:
+    return f"raw.{quote_identifier(contract.feed)}"
+
+
+def typed_view(contract: Contract) -> str:
     return f"staging.{quote_identifier(contract.feed + '_typed')}"
 
 
-def ensure_typed_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Create `staging.<feed>_typed`: every raw row with its columns parsed to their types, and
-    beside each parsed column its text as received, so a finding shows what the clerk typed.
+def parsed(contract: Contract) -> list[Column]:
+    """The columns parsed to a type other than text: their values are stored parsed."""
+    return [c for c in contract.columns if c.type != "text"]
 
-    Rows are typed once, when their file is received: validation, staging and the checks all
-    read them, and parsing millions of rows with the regex parsers takes seconds each time.
-    A warehouse made when this was a view is rebuilt from the raw rows.
-    """
+
+def raw_columns(contract: Contract) -> str:
+    """Raw's columns: each of the contract's as text, as received, then each typed one's value
+    as parsed on receipt (`<column>__parsed`)."""
+    text = [f"{quote_identifier(c)} varchar" for c in contract.column_names]
+    values = [
+        f"{quote_identifier(c.name + PARSED_SUFFIX)} {SQL_TYPES[c.type]}" for c in parsed(contract)
+    ]
+    return ", ".join(
+        ["submission_id varchar not null", "row_number integer not null"] + text + values
+    )
+
+
+def context_select(contract: Contract) -> str:
+    """Each submission's context per typed column, one row per submission (`submission_id`):
+    the unit factor a number is multiplied by, the title's year a month without one takes."""
+    # The names written here come from the contract, never from a file.
+    fields = "".join(
+        f", max({CONTEXT_FIELDS[c.type]}) filter (where column_name = {sql_literal(c.name)}) "
+        f"as {quote_identifier(c.name)}"
+        for c in parsed(contract)
+        if c.type in CONTEXT_FIELDS
+    )
+    return f"select submission_id{fields} from ledger.submission_columns group by submission_id"
+
+
+def parsed_values(contract: Contract, rows: str, context: str) -> str:
+    """The typed columns' values parsed from the text in `rows` with the context in `context`."""
+    return ", ".join(
+        TYPED_EXPRESSIONS[c.type].format(
+            col=f"{rows}.{quote_identifier(c.name)}",
+            context=f"{context}.{quote_identifier(c.name)}",
+        )
+        for c in parsed(contract)
+    )
+
+
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """Create the feed's raw table. A warehouse whose raw rows were stored as text only (before
+    values were parsed on receipt) gets them parsed now, once."""
     run_sql(con, "setup/submission_columns")
+    table = raw_table(contract)
+    stored = {
+        name
+        for (name,) in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw' and table_name = ?",
+            [contract.feed],
+        ).fetchall()
+    }
+    if stored and not any(c.name + PARSED_SUFFIX in stored for c in parsed(contract)):
+        names = ", ".join(f"r.{quote_identifier(c)}" for c in contract.column_names)
+        con.execute(
+            f"alter table {table} rename to {quote_identifier(contract.feed + '__text_only')}"
+        )
+        con.execute(f"create table {table} ({raw_columns(contract)})")
+        con.execute(
+            f"insert into {table} select r.submission_id, r.row_number, {names}, "
+            f"{parsed_values(contract, 'r', 'c')} "
+            f"from raw.{quote_identifier(contract.feed + '__text_only')} r "
+            f"left join ({context_select(contract)}) c on c.submission_id = r.submission_id"
+        )
+        con.execute(f"drop table raw.{quote_identifier(contract.feed + '__text_only')}")
+    con.execute(f"create table if not exists {table} ({raw_columns(contract)})")
+
+
+def ensure_typed_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """Create `staging.<feed>_typed`: every raw row with its columns as their types, and beside
+    each typed column its text as received (`<column>__text`), so a finding shows what the clerk
+    typed. Values are parsed once, on receipt, into raw: validation, staging and the checks all
+    read them, and parsing millions of rows takes seconds each time."""
     (kind,) = con.execute(
         "select any_value(table_type) from information_schema.tables "
         "where table_schema = 'staging' and table_name = ?",
         [contract.feed + "_typed"],
     ).fetchone()
-    if kind == "VIEW":
-        con.execute(f"drop view {typed_table(contract)}")
+    if kind == "BASE TABLE":  # where typed rows were a table of their own
+        con.execute(f"drop table {typed_view(contract)}")
+    text = TYPED_EXPRESSIONS["text"]
     columns = ", ".join(
-        f"{quote_identifier(c.name)} {SQL_TYPES[c.type]}"
-        + (f", {quote_identifier(c.name + TEXT_SUFFIX)} varchar" if c.type != "text" else "")
+        f"{text.format(col=quote_identifier(c.name))} as {quote_identifier(c.name)}"
+        if c.type == "text"
+        else f"{quote_identifier(c.name + PARSED_SUFFIX)} as {quote_identifier(c.name)}, "
+        f"{quote_identifier(c.name)} as {quote_identifier(c.name + TEXT_SUFFIX)}"
         for c in contract.columns
     )
     con.execute(
-        f"create table if not exists {typed_table(contract)} "
-        f"(submission_id varchar not null, row_number integer not null, {columns})"
-    )
-    if kind == "VIEW":
-        con.execute(
-            f"insert into {typed_table(contract)} {typed_select(contract, one_submission=False)}"
-        )
-
-
-def typed_select(contract: Contract, *, one_submission: bool) -> str:
-    """The raw rows, all or those of `$submission_id`, parsed with each submission's own
-    column context."""
-    own, own_rows = (
-        ("where submission_id = $submission_id", "where r.submission_id = $submission_id")
-        if one_submission
-        else ("", "")
-    )
-    # The names written here come from the contract; values are bound by the caller.
-    context = ", ".join(
-        f"max({CONTEXT_FIELDS[c.type]}) filter (where column_name = {sql_literal(c.name)}) "
-        f"as {quote_identifier(c.name)}"
-        for c in contract.columns
-        if c.type in CONTEXT_FIELDS
-    )
-    typed = ", ".join(
-        TYPED_EXPRESSIONS[c.type].format(
-            col=f"r.{quote_identifier(c.name)}", context=f"c.{quote_identifier(c.name)}"
-        )
-        + (f", r.{quote_identifier(c.name)}" if c.type != "text" else "")
-        for c in contract.columns
-    )
-    return (
-        f"with c as (select submission_id, {context} from ledger.submission_columns "
-        f"{own} group by submission_id) "
-        f"select r.submission_id, r.row_number, {typed} "
-        f"from raw.{quote_identifier(contract.feed)} as r "
-        f"left join c on c.submission_id = r.submission_id {own_rows}"
+        f"create or replace view {typed_view(contract)} as "
+        f"select submission_id, row_number, {columns} from {raw_table(contract)}"
     )
 
 
-def load_typed(con: duckdb.DuckDBPyConnection, contract: Contract, submission_id: str) -> None:
-    """Type one received submission's raw rows into `staging.<feed>_typed`."""
+def insert_raw(
+    con: duckdb.DuckDBPyConnection, contract: Contract, submission_id: str, rows: str
+) -> None:
+    """Append one submission's rows (`rows`: a query giving row_number and the contract's
+    columns as text) to raw, each typed column parsed with the submission's own context, which
+    `record_columns` has recorded."""
+    names = ", ".join(f"r.{quote_identifier(c)}" for c in contract.column_names)
     con.execute(
-        f"insert into {typed_table(contract)} " + typed_select(contract, one_submission=True),
+        f"insert into {raw_table(contract)} select $submission_id, r.row_number, {names}, "
+        f"{parsed_values(contract, 'r', 'c')} from ({rows}) r "
+        f"left join ({context_select(contract)}) c on c.submission_id = $submission_id",
         {"submission_id": submission_id},
     )

@@ -16,7 +16,14 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.conform import ensure_typed_table, load_typed, record_columns, typed_table
+from pipelines.conform import (
+    ensure_raw_table,
+    ensure_typed_view,
+    insert_raw,
+    raw_table,
+    record_columns,
+    typed_view,
+)
 from pipelines.contracts import FEEDS, Contract, load_contract
 from pipelines.file_period import refuse_contradicting_name
 from pipelines.reading import FileRejected, HeaderMatch, canonical_select, load_file
@@ -63,15 +70,6 @@ def landing_files(landing: Path, feed: str) -> list[Path]:
     return files
 
 
-def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Create the feed's raw table: the contract's columns as text, as received."""
-    columns = ", ".join(f"{quote_identifier(c)} varchar" for c in contract.column_names)
-    con.execute(
-        f"create table if not exists raw.{quote_identifier(contract.feed)} "
-        f"(submission_id varchar not null, row_number integer not null, {columns})"
-    )
-
-
 def ensure_staging_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     """Create the feed's staging view, so marts over all feeds run before its first file.
 
@@ -101,7 +99,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         for feed in FEEDS:
             contract = load_contract(feed)
             ensure_raw_table(con, contract)
-            ensure_typed_table(con, contract)
+            ensure_typed_view(con, contract)
         run_sql(con, "staging/current_submissions")
         for feed in FEEDS:
             ensure_staging_view(con, load_contract(feed))
@@ -259,24 +257,17 @@ def load_rows(
     """Append the file's rows to `raw.<feed>` and record the periods they cover; the row count
     and what the reader found around the table (warnings, footer lines)."""
     match = load_file(con, path, contract, "landed_file")
-    table = f"raw.{quote_identifier(contract.feed)}"
-    names = ", ".join(quote_identifier(c) for c in contract.column_names)
-    con.execute(
-        f"insert into {table} (submission_id, row_number, {names}) "
-        f"select ?, row_number, {names} from ({canonical_select(match, contract, 'landed_file')})",
-        [submission_id],
-    )
+    record_columns(con, contract, submission_id, match)
+    insert_raw(con, contract, submission_id, canonical_select(match, contract, "landed_file"))
     con.execute("drop table if exists landed_file")
     (rows_read,) = con.execute(
-        f"select count(*) from {table} where submission_id = ?", [submission_id]
+        f"select count(*) from {raw_table(contract)} where submission_id = ?", [submission_id]
     ).fetchone()
     if rows_read == 0:
         raise FileRejected("The file has a header but no data rows.", "文件只有表头，没有数据行。")
-    record_columns(con, contract, submission_id, match)
-    load_typed(con, contract, submission_id)
     con.execute(
         "insert into ledger.submission_periods select distinct ?, period "
-        f"from {typed_table(contract)} where submission_id = ? and period is not null",
+        f"from {typed_view(contract)} where submission_id = ? and period is not null",
         [submission_id, submission_id],
     )
     return rows_read, match

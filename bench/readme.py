@@ -24,7 +24,7 @@ TARGET_NIGHTLY = 30.0
 # The steps that carry the feed's rows, in the order they run, and how the table names them.
 FEED_STEPS = {
     "raw__enterprise_registrations": "receive",
-    "raw__enterprise_registrations_gx_suite": "GX suite",
+    "raw__enterprise_registrations_gx_suite": "suite check",
     "staging__enterprise_registrations": "staging",
     "facts": "facts",
     "marts__feed_metrics": "feed metrics",

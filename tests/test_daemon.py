@@ -27,7 +27,7 @@ TOURISM = "tourism_revenue"
 DEPARTMENT = "culture_tourism"
 WAIT_SECONDS = 120
 POLL_SECONDS = 1.0
-SETTLE_SECONDS = 12  # more than two sensor intervals plus the settle time
+SETTLE_SECONDS = 12  # two of the daemon's 5 s sensor loops plus the 1 s settle, with room
 
 
 def free_port() -> int:

@@ -164,18 +164,14 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None
         ).fetchall()
     }
     if stored and not any(c.name + PARSED_SUFFIX in stored for c in parsed(contract)):
-        names = ", ".join(f"r.{quote_identifier(c)}" for c in contract.column_names)
-        con.execute(
-            f"alter table {table} rename to {quote_identifier(contract.feed + '__text_only')}"
-        )
+        text_only = quote_identifier(contract.feed + "__text_only")
+        con.execute(f"alter table {table} rename to {text_only}")
         con.execute(f"create table {table} ({raw_columns(contract)})")
         con.execute(
-            f"insert into {table} select r.submission_id, r.row_number, {names}, "
-            f"{parsed_values(contract, 'r', 'c')} "
-            f"from raw.{quote_identifier(contract.feed + '__text_only')} r "
-            f"left join ({context_select(contract)}) c on c.submission_id = r.submission_id"
+            f"insert into {table} "
+            + raw_rows(contract, f"select * from raw.{text_only}", "r.submission_id")
         )
-        con.execute(f"drop table raw.{quote_identifier(contract.feed + '__text_only')}")
+        con.execute(f"drop table raw.{text_only}")
     con.execute(f"create table if not exists {table} ({raw_columns(contract)})")
 
 
@@ -211,10 +207,18 @@ def insert_raw(
     """Append one submission's rows (`rows`: a query giving row_number and the contract's
     columns as text) to raw, each typed column parsed with the submission's own context, which
     `record_columns` has recorded."""
-    names = ", ".join(f"r.{quote_identifier(c)}" for c in contract.column_names)
     con.execute(
-        f"insert into {raw_table(contract)} select $submission_id, r.row_number, {names}, "
-        f"{parsed_values(contract, 'r', 'c')} from ({rows}) r "
-        f"left join ({context_select(contract)}) c on c.submission_id = $submission_id",
+        f"insert into {raw_table(contract)} " + raw_rows(contract, rows, "$submission_id"),
         {"submission_id": submission_id},
+    )
+
+
+def raw_rows(contract: Contract, rows: str, submission: str) -> str:
+    """Raw's columns for the text rows in `rows`: the text, then each typed column's value
+    parsed with the context of the submission `submission` names (a column or a parameter)."""
+    names = ", ".join(f"r.{quote_identifier(c)}" for c in contract.column_names)
+    return (
+        f"select {submission}, r.row_number, {names}, {parsed_values(contract, 'r', 'c')} "
+        f"from ({rows}) r "
+        f"left join ({context_select(contract)}) c on c.submission_id = {submission}"
     )

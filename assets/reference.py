@@ -16,7 +16,7 @@ from pipelines.contracts import FEEDS, load_contract
 from pipelines.ingest import sha256_of
 from pipelines.resources import Warehouse
 from pipelines.settings import CATALOG_ROOT, CONTRACTS_ROOT, PROJECT_ROOT, SQL_ROOT
-from pipelines.warehouse import run_sql, transaction
+from pipelines.warehouse import run_sql, table_kind, transaction
 
 REFERENCE = "reference"
 # One row: the SHA-256 of the sources the reference tables were last loaded from.
@@ -108,8 +108,6 @@ def sources_digest() -> str:
 
 def loaded_digest(con: duckdb.DuckDBPyConnection) -> str | None:
     """The sources digest the reference tables were last loaded from; None on a new warehouse."""
-    (exists,) = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-        LOADED_FROM_TABLE.split("."),
-    ).fetchone()
-    return con.execute(f"select sha256 from {LOADED_FROM_TABLE}").fetchone()[0] if exists else None
+    if table_kind(con, *LOADED_FROM_TABLE.split(".")) is None:
+        return None
+    return con.execute(f"select sha256 from {LOADED_FROM_TABLE}").fetchone()[0]

@@ -18,7 +18,7 @@ import duckdb
 from pipelines.contracts import Column, Contract
 from pipelines.reading import HeaderMatch
 from pipelines.suites import TEXT_SUFFIX
-from pipelines.warehouse import quote_identifier, run_sql, sql_literal
+from pipelines.warehouse import quote_identifier, run_sql, sql_literal, table_kind
 
 # Each unit a header may name: what it measures and how many base units one of it holds. Values
 # convert only between units of one measure; 个, 户 and 家 are all plain counts.
@@ -180,12 +180,8 @@ def ensure_typed_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
     each typed column its text as received (`<column>__text`), so a finding shows what the clerk
     typed. Values are parsed once, on receipt, into raw: validation, staging and the checks all
     read them, and parsing millions of rows takes seconds each time."""
-    (kind,) = con.execute(
-        "select any_value(table_type) from information_schema.tables "
-        "where table_schema = 'staging' and table_name = ?",
-        [contract.feed + "_typed"],
-    ).fetchone()
-    if kind == "BASE TABLE":  # where typed rows were a table of their own
+    if table_kind(con, "staging", contract.feed + "_typed") == "BASE TABLE":
+        # where typed rows were a table of their own
         con.execute(f"drop table {typed_view(contract)}")
     text = TYPED_EXPRESSIONS["text"]
     columns = ", ".join(

@@ -27,7 +27,7 @@ from pipelines.conform import (
 from pipelines.contracts import FEEDS, Contract, load_contract
 from pipelines.file_period import refuse_contradicting_name
 from pipelines.reading import FileRejected, HeaderMatch, canonical_select, load_file
-from pipelines.warehouse import quote_identifier, run_sql, transaction
+from pipelines.warehouse import quote_identifier, run_sql, table_kind, transaction
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,7 @@ def ensure_staging_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> N
 
     A warehouse made when staging was a table gets the view in its place.
     """
-    (kind,) = con.execute(
-        "select any_value(table_type) from information_schema.tables "
-        "where table_schema = 'staging' and table_name = ?",
-        [contract.feed],
-    ).fetchone()
-    if kind == "BASE TABLE":
+    if table_kind(con, "staging", contract.feed) == "BASE TABLE":
         con.execute(f"drop table staging.{quote_identifier(contract.feed)}")
     run_sql(
         con,

@@ -35,7 +35,7 @@ from PIL import Image
 
 from pipelines.contracts import FEEDS, load_contract
 from pipelines.settings import TIMEZONE
-from pipelines.warehouse import connect
+from pipelines.warehouse import connect, table_kind
 
 log = logging.getLogger(__name__)
 
@@ -145,19 +145,11 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    (found,) = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return found > 0
-
-
 def load_scorecard(
     con: duckdb.DuckDBPyConnection, generated_at: datetime | None = None
 ) -> Scorecard:
     """Read the scorecard from an open (read-only) connection to the analysts' file."""
-    feeds = _rows(con, FEED_STATUS_SQL) if _has_table(con, "marts", "feed_status") else None
+    feeds = _rows(con, FEED_STATUS_SQL) if table_kind(con, "marts", "feed_status") else None
     return Scorecard(
         progress=_rows(con, PROGRESS_SQL),
         monthly=_rows(con, MONTHLY_SQL),

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipelines.conform import typed_view
 from pipelines.contracts import Contract, load_contract
 from pipelines.settings import SQL_ROOT
 from pipelines.suite_sql import compile_suite
 from pipelines.suites import Rule, load_rules
-from pipelines.warehouse import quote_identifier, sql_text
+from pipelines.warehouse import sql_text
 
 ENGINES = ("duckdb", "gx")
 MESSAGE_EXAMPLES = 5
@@ -65,7 +66,7 @@ def input_sql(contract: Contract) -> str:
     return (
         "select t.*, last_day(t.period) as period__end, year(t.period) as period__year"
         f"{', x.* exclude (submission_id, row_number)' if joined else ''} "
-        f"from staging.{quote_identifier(contract.feed + '_typed')} t "
+        f"from {typed_view(contract)} t "
         + (
             f"left join ({sql_text(f'validation/{contract.feed}')}) x "
             "using (submission_id, row_number) "
@@ -92,7 +93,7 @@ def validate_submissions(
     )
     rows = dict(
         con.execute(
-            f"select submission_id, count(*) from staging.{quote_identifier(feed + '_typed')} "
+            f"select submission_id, count(*) from {typed_view(contract)} "
             "where submission_id in (select unnest($ids)) group by all",
             {"ids": submission_ids},
         ).fetchall()

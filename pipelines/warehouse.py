@@ -118,6 +118,16 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def table_kind(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str | None:
+    """'BASE TABLE' or 'VIEW' for an object of the open database, or None when there is none."""
+    (kind,) = con.execute(
+        "select any_value(table_type) from information_schema.tables "
+        "where table_catalog = current_database() and table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return kind
+
+
 def sql_literal(text: str) -> str:
     """A SQL string literal, for the few statements (COMMENT ON) that take no bound parameters."""
     return "'" + text.replace("'", "''") + "'"

@@ -8,13 +8,13 @@ from dagster import AssetExecutionContext
 
 from assets.landing import landing_key
 from assets.metadata import table_metadata
-from pipelines.alerts import deliver
-from pipelines.contracts import FEEDS, load_contract
-from pipelines.ingest import ensure_staging_view, receive_feed
-from pipelines.ledger import newly_accepted, pending, record_verdict, take_receipt_rejections
+from pipelines.checks.validation import validate_submissions
+from pipelines.files.contracts import FEEDS, load_contract
+from pipelines.reports.alerts import deliver
 from pipelines.resources import Alerting, Warehouse
-from pipelines.validation import validate_submissions
-from pipelines.warehouse import run_sql
+from pipelines.store.ingest import ensure_staging_view, receive_feed
+from pipelines.store.ledger import newly_accepted, pending, record_verdict, take_receipt_rejections
+from pipelines.store.warehouse import run_sql
 
 SUITE_CHECK = "gx_suite"
 

@@ -8,7 +8,7 @@ from functools import cache
 
 import dagster as dg
 
-from pipelines.contracts import FEEDS, Contract, load_contract
+from pipelines.files.contracts import FEEDS, Contract, load_contract
 from pipelines.settings import TIMEZONE
 
 LANDING = "landing"

@@ -4,10 +4,10 @@ import dagster as dg
 
 from assets.feeds import staging_key
 from assets.metadata import table_metadata
-from pipelines.alerts import deliver
+from pipelines.reports.alerts import deliver
 from pipelines.resources import Alerting, Scoring, Warehouse
 from pipelines.settings import PLAN_YEAR
-from pipelines.warehouse import run_sql
+from pipelines.store.warehouse import run_sql
 
 MARTS = "marts"
 

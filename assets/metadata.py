@@ -3,7 +3,7 @@
 import dagster as dg
 import duckdb
 
-from pipelines.warehouse import quote_identifier
+from pipelines.store.warehouse import quote_identifier
 
 PREVIEW_ROWS = 10
 

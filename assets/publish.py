@@ -15,7 +15,7 @@ from assets.marts import (
     scorecard_history,
 )
 from pipelines.resources import Warehouse
-from pipelines.warehouse import publish_copy, run_sql
+from pipelines.store.warehouse import publish_copy, run_sql
 
 PUBLISHED_SCHEMAS = ["marts", "ledger"]
 

@@ -12,11 +12,11 @@ import dagster as dg
 import duckdb
 
 from assets.metadata import table_metadata
-from pipelines.contracts import FEEDS, load_contract
-from pipelines.ingest import sha256_of
+from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.resources import Warehouse
 from pipelines.settings import CATALOG_ROOT, CONTRACTS_ROOT, PROJECT_ROOT, SQL_ROOT
-from pipelines.warehouse import run_sql, table_kind, transaction
+from pipelines.store.ingest import sha256_of
+from pipelines.store.warehouse import run_sql, table_kind, transaction
 
 REFERENCE = "reference"
 # One row: the SHA-256 of the sources the reference tables were last loaded from.
@@ -99,7 +99,7 @@ def sources_digest() -> str:
         *(CONTRACTS_ROOT / f"{feed}.yaml" for feed in FEEDS),
         SQL_ROOT / "reference" / "load.sql",
         Path(__file__),
-        PROJECT_ROOT / "pipelines" / "contracts.py",
+        PROJECT_ROOT / "pipelines" / "files" / "contracts.py",
     ]
     for path in sources:
         digest.update(f"{path.name}:{sha256_of(path)};".encode())

@@ -22,7 +22,7 @@ def scorecard(warehouse: Warehouse) -> dg.MaterializeResult:
     same picture, shown here) and scorecard.xlsx (scorecard and monthly history)."""
     # Imported here: matplotlib and the rest cost every process loading the code location
     # (each run worker, before its first step) a third of a second, and only this step draws.
-    from pipelines.report import write_reports
+    from pipelines.reports.report import write_reports
 
     paths = write_reports(Path(warehouse.analysts_path), Path(warehouse.reports_path))
     picture = base64.b64encode(paths["png"].read_bytes()).decode("ascii")

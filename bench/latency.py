@@ -31,8 +31,8 @@ from bench.dagster_runs import run_times, runs_in_progress
 from bench.process import measure
 from bench.synthetic import DEPARTMENT, FEED, write_registrations
 from bench.throughput import WORKPLAN, deployment_env
-from pipelines.contracts import FEEDS
-from pipelines.demo import write_demo_feeds
+from pipelines.demo.scenario import write_demo_feeds
+from pipelines.files.contracts import FEEDS
 from pipelines.jobs import ingest_job_name
 
 DISTRICT_ROWS = 800

@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.dagster_runs import step_seconds
 from bench.process import measure
 from bench.throughput import WORKPLAN, deployment_env
-from pipelines.demo import write_demo_feeds
+from pipelines.demo.scenario import write_demo_feeds
 
 
 def run(runs: int, data_dir: Path, guard_bytes: int, log) -> dict:

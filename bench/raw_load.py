@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.contracts import load_contract
+from pipelines.files.contracts import load_contract
 
 FEED = "enterprise_registrations"
 # A month ("2024-03") is no DuckDB date, so it stays text here as in raw; dates are typed.

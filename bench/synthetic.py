@@ -5,8 +5,9 @@ than the pipeline it measures. DuckDB writes it with one `COPY (select ...) TO` 
 so a 25M-row file costs a minute and little memory. Every row is valid against the feed's contract
 and GX suite (the benchmark measures the happy path): the template's Chinese headers, a month and a
 date inside it, an allowed event type, and a unified social credit code whose check character is
-computed in SQL from the same charset and weights as `pipelines.credit_code`, which then checks a
-sample of the written codes. Codes encode the row number, so the business key is unique.
+computed in SQL from the same charset and weights as `pipelines.checks.credit_code`, which
+then checks a sample of the written codes. Codes encode the row number, so the business key is
+unique.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.contracts import load_contract
-from pipelines.credit_code import CHARSET, WEIGHTS, is_valid
+from pipelines.checks.credit_code import CHARSET, WEIGHTS, is_valid
+from pipelines.files.contracts import load_contract
 
 FEED = "enterprise_registrations"
 DEPARTMENT = "market_regulation"
@@ -121,7 +122,8 @@ def write_registrations(
 
 
 def check_codes(con: duckdb.DuckDBPyConnection, offset: int, rows: int) -> None:
-    """Refuse to write codes that `pipelines.credit_code` would not accept, sampled across rows."""
+    """Refuse to write codes that `pipelines.checks.credit_code` would not accept, sampled
+    across rows."""
     step = max(1, rows // SAMPLE_CHECKED)
     codes = con.execute(
         f"select {credit_code_sql('n')} from range({offset}, {offset + rows}, {step}) as r(n)"

@@ -17,13 +17,13 @@ import dagster as dg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipelines.arrivals import scan
-from pipelines.contracts import FEEDS
+from pipelines.files.contracts import FEEDS
 from pipelines.instance import local_instance
 from pipelines.jobs import ingest_job_name
-from pipelines.report import write_reports
-from pipelines.scorecard import read_scorecard, render
+from pipelines.reports.report import write_reports
+from pipelines.reports.scorecard import read_scorecard, render
 from pipelines.settings import PROJECT_ROOT, Settings
+from pipelines.store.arrivals import scan
 
 # Logs and pipes get a width that fits the scorecard; a terminal keeps its own.
 console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
@@ -142,7 +142,7 @@ def report(out: Path | None) -> None:
 @click.option("--seed", default=2024, show_default=True, help="Seed for the demo generator.")
 def demo(seed: int) -> None:
     """Write demo department files (2023-01 to 2024-10), run everything, print the scorecard."""
-    from pipelines.demo import write_demo_feeds
+    from pipelines.demo.scenario import write_demo_feeds
 
     settings = Settings.from_env()
     # The demo's departments delivered their October 2024 figures in early November 2024:
@@ -174,7 +174,7 @@ def demo(seed: int) -> None:
 )
 def templates(out: Path | None) -> None:
     """Write each feed's department template (.xlsx): headers, an example row and 填表说明."""
-    from pipelines.templates import write_templates
+    from pipelines.files.templates import write_templates
 
     folder = out or Settings.from_env().home / "templates"
     for feed, path in write_templates(folder).items():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.feeds import raw_key
-from pipelines.contracts import FEEDS
+from pipelines.files.contracts import FEEDS
 
 
 def ingest_job_name(feed: str) -> str:

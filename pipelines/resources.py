@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import duckdb
 
-from pipelines.ingest import prepare
 from pipelines.settings import TIMEZONE, Settings
-from pipelines.warehouse import connect
+from pipelines.store.ingest import prepare
+from pipelines.store.warehouse import connect
 
 
 class Warehouse(dg.ConfigurableResource):
     """The pipeline's own DuckDB file, the landing and archive folders, the analysts' copy, and
-    the engine that runs the suites on it (pipelines/validation.py)."""
+    the engine that runs the suites on it (pipelines/checks/validation.py)."""
 
     path: str
     landing: str

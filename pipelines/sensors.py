@@ -8,10 +8,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.arrivals import ArrivalState, new_arrivals, scan, settle_wait
-from pipelines.contracts import FEEDS
+from pipelines.files.contracts import FEEDS
 from pipelines.jobs import ingest_job_name, ingest_jobs
 from pipelines.resources import Warehouse
+from pipelines.store.arrivals import ArrivalState, new_arrivals, scan, settle_wait
 
 # Dagster's sensor daemon evaluates sensors in a fixed 5 s loop. An interval under that loop has
 # every loop evaluate every sensor: at 5 s, the loop's shuffled sensor order made a sensor's ticks

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.contracts import load_contract
 from pipelines.definitions import build_definitions
+from pipelines.files.contracts import load_contract
 from pipelines.settings import Settings
 
 

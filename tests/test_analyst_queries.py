@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.demo import write_demo_feeds
+from pipelines.demo.scenario import write_demo_feeds
 from pipelines.settings import PROJECT_ROOT, Settings
 from tests.helpers import drop_csv, settings_for, workplan
 

@@ -1,6 +1,6 @@
 """What counts as a new arrival: the sensors' decision, as a plain function over real files.
 
-Tier: the sensors' pure decision (`pipelines.arrivals.new_arrivals`). Files are written to a
+Tier: the sensors' pure decision (`pipelines.store.arrivals.new_arrivals`). Files are written to a
 temporary landing folder and given explicit modification times; `now` is passed in, so nothing
 depends on the wall clock.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.arrivals import SETTLE_SECONDS, ArrivalState, new_arrivals, scan, settle_wait
+from pipelines.store.arrivals import SETTLE_SECONDS, ArrivalState, new_arrivals, scan, settle_wait
 
 NOW = 1_710_000_000.0  # 2024-03-10 00:00 +08:00
 SETTLED = NOW - 60

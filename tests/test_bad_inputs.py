@@ -6,7 +6,7 @@ into one landing folder, received with `receive_feed`, validated with the feed's
 recorded with `record_verdict`, all on one temporary DuckDB file. The real Dagster job
 (`refresh_all`) where the test is about the run: good and bad files in the same folders, then
 rejected corrections that must leave the marts and facts as they were. A file still being copied
-is tested on the sensors' decision, `pipelines.arrivals.new_arrivals`.
+is tested on the sensors' decision, `pipelines.store.arrivals.new_arrivals`.
 
 Each case lists words the clerk needs from the ledger, in English and in Chinese: where (row,
 line, column, cell, folder), what was expected and what was found.
@@ -27,15 +27,15 @@ import pytest
 import xlsxwriter
 import xlwt
 
-from pipelines import bounds
-from pipelines.arrivals import ArrivalState, new_arrivals, scan
-from pipelines.contracts import FEEDS
-from pipelines.credit_code import check_character
-from pipelines.ingest import prepare, receive_feed
-from pipelines.ledger import record_verdict
-from pipelines.report import neutralise
-from pipelines.validation import validate_submissions
-from pipelines.warehouse import connect
+from pipelines.checks.credit_code import check_character
+from pipelines.checks.validation import validate_submissions
+from pipelines.files import bounds
+from pipelines.files.contracts import FEEDS
+from pipelines.reports.report import neutralise
+from pipelines.store.arrivals import ArrivalState, new_arrivals, scan
+from pipelines.store.ingest import prepare, receive_feed
+from pipelines.store.ledger import record_verdict
+from pipelines.store.warehouse import connect
 from tests.helpers import run_refresh, settings_for
 
 TOURISM = "tourism_revenue/culture_tourism"
@@ -535,7 +535,7 @@ def test_formula_like_cells_are_text_never_evaluated_and_exported_inert(corpus) 
     assert stored["公式.csv"] == [(INJECTION,), ("+1+1",), ("@SUM(A1)",)]
     # A real formula cell gives the value Excel cached for it; its text is never run nor kept.
     assert stored["公式.xlsx"] == [(INJECTION,), ("松花江",)]
-    # The leaders' workbook (pipelines.report) writes text cells through neutralise.
+    # The leaders' workbook (pipelines.reports.report) writes text cells through neutralise.
     assert [neutralise(v) for (v,) in stored["公式.csv"]] == [f"'{INJECTION}", "'+1+1", "'@SUM(A1)"]
 
 

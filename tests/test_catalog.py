@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from pipelines.ingest import prepare
 from pipelines.settings import CATALOG_ROOT, PLAN_YEAR
-from pipelines.warehouse import connect, run_sql
+from pipelines.store.ingest import prepare
+from pipelines.store.warehouse import connect, run_sql
 
 
 def load_catalog(con, targets_csv: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.demo import write_demo_feeds
+from pipelines.demo.scenario import write_demo_feeds
 
 # Points of a run, as shares of an uninterrupted run's duration: start-up, receiving files,
 # validation, marts and publishing fall across them whatever the machine's speed.

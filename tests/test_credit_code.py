@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.credit_code import CHARSET, check_character, is_valid
+from pipelines.checks.credit_code import CHARSET, check_character, is_valid
 
 # Published codes: the example used with GB 32100-2015, and 深圳市腾讯计算机系统有限公司.
 PUBLISHED = ["91350100M000100Y43", "9144030071526726XG"]

@@ -8,10 +8,10 @@ from pathlib import Path
 import dagster as dg
 
 from assets import reference
-from pipelines.contracts import FEEDS
 from pipelines.definitions import build_definitions
+from pipelines.files.contracts import FEEDS
 from pipelines.settings import PROJECT_ROOT
-from pipelines.warehouse import connect
+from pipelines.store.warehouse import connect
 from tests.helpers import settings_for
 
 

@@ -12,11 +12,11 @@ import duckdb
 import pytest
 from python_calamine import CalamineWorkbook
 
-from pipelines.contracts import FEEDS, load_contract, normalise_header
-from pipelines.credit_code import is_valid
-from pipelines.demo import write_demo_feeds
-from pipelines.reading import HeaderMatch, canonical_select, load_file
-from pipelines.warehouse import run_sql
+from pipelines.checks.credit_code import is_valid
+from pipelines.demo.scenario import write_demo_feeds
+from pipelines.files.contracts import FEEDS, load_contract, normalise_header
+from pipelines.files.reading import HeaderMatch, canonical_select, load_file
+from pipelines.store.warehouse import run_sql
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

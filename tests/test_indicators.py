@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.credit_code import check_character
+from pipelines.checks.credit_code import check_character
 from pipelines.definitions import build_definitions
 from tests.helpers import drop_csv, settings_for
 

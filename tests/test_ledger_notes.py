@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from pipelines.ingest import prepare, receive_feed
-from pipelines.warehouse import connect
+from pipelines.store.ingest import prepare, receive_feed
+from pipelines.store.warehouse import connect
 
 
 def test_total_mismatch_and_footer_are_recorded_on_the_submission(settings):

@@ -2,10 +2,10 @@
 
 Tier: functions on small data, through the real ingestion path. Each file is built here the way
 a clerk's Excel or export produces it, dropped in a landing folder, received by
-`pipelines.ingest.receive_feed` into a fresh DuckDB prepared by `pipelines.ingest.prepare`, and
-read back from `staging.<feed>_typed`. Every messy file must give the same typed rows as its
-clean equivalent (the template's CSV), and those rows are checked against values worked out by
-hand.
+`pipelines.store.ingest.receive_feed` into a fresh DuckDB prepared by
+`pipelines.store.ingest.prepare`, and read back from `staging.<feed>_typed`. Every messy file
+must give the same typed rows as its clean equivalent (the template's CSV), and those rows are
+checked against values worked out by hand.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import xlsxwriter
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
+from pipelines.checks.validation import validate_submissions
 from pipelines.cli import main
-from pipelines.contracts import FEEDS, load_contract
-from pipelines.ingest import prepare, receive_feed
-from pipelines.reading import HeaderMatch, load_file
-from pipelines.validation import validate_submissions
-from pipelines.warehouse import run_sql
+from pipelines.files.contracts import FEEDS, load_contract
+from pipelines.files.reading import HeaderMatch, load_file
+from pipelines.store.ingest import prepare, receive_feed
+from pipelines.store.warehouse import run_sql
 from tests.helpers import settings_for
 
 D = Decimal

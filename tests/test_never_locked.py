@@ -31,9 +31,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.contracts import FEEDS
-from pipelines.credit_code import check_character
+from pipelines.checks.credit_code import check_character
 from pipelines.definitions import build_definitions
+from pipelines.files.contracts import FEEDS
 from pipelines.jobs import ingest_job_name, ingest_selection
 from pipelines.settings import PROJECT_ROOT, Settings
 from tests.helpers import drop_csv, settings_for

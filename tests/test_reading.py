@@ -2,7 +2,7 @@
 
 Tier: functions on small data. Files are written the way clerks produce them (GBK from Excel,
 a title row above the header, units in the header, a 合计 row) and read with
-`pipelines.reading.load_file` + `canonical_select` into a real in-memory DuckDB.
+`pipelines.files.reading.load_file` + `canonical_select` into a real in-memory DuckDB.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import duckdb
 import pytest
 import xlsxwriter
 
-from pipelines import csv_fast, reading
-from pipelines.contracts import load_contract, normalise_header
-from pipelines.reading import FileRejected, canonical_select, load_file
-from pipelines.warehouse import run_sql
+from pipelines.files import csv_fast, reading
+from pipelines.files.contracts import load_contract, normalise_header
+from pipelines.files.reading import FileRejected, canonical_select, load_file
+from pipelines.store.warehouse import run_sql
 
 PROJECTS = load_contract("projects")
 TITLE = "哈尔滨新区2024年3月招商引资情况表"

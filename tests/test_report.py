@@ -19,8 +19,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from assets.scorecard import scorecard
-from pipelines import report
-from pipelines.report import (
+from pipelines.reports import report
+from pipelines.reports.report import (
     STATUS_ZH,
     load_scorecard,
     render_html,

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from pipelines.arrivals import SETTLE_SECONDS
-from pipelines.contracts import FEEDS
 from pipelines.definitions import build_definitions
+from pipelines.files.contracts import FEEDS
 from pipelines.settings import Settings
+from pipelines.store.arrivals import SETTLE_SECONDS
 from tests.helpers import drop_csv, settings_for
 
 ROWS = [dict(period="2024-03", project_code="ZS-1", project_name="一号", project_type="招商引资")]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.contracts import FEEDS
-from pipelines.credit_code import check_character
-from pipelines.ingest import prepare, receive_feed
-from pipelines.suite_sql import SUPPORTED, SuiteNotCompilable, compile_suite
-from pipelines.suites import Rule, load_rules
-from pipelines.validation import validate_submissions
-from pipelines.warehouse import connect
+from pipelines.checks.credit_code import check_character
+from pipelines.checks.suite_sql import SUPPORTED, SuiteNotCompilable, compile_suite
+from pipelines.checks.suites import Rule, load_rules
+from pipelines.checks.validation import validate_submissions
+from pipelines.files.contracts import FEEDS
+from pipelines.store.ingest import prepare, receive_feed
+from pipelines.store.warehouse import connect
 from tests.helpers import drop_csv, settings_for
 from tests.test_bad_inputs import corpus  # noqa: F401 - the bad-input corpus, as a fixture
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pipelines.contracts import load_contract
-from pipelines.ingest import prepare
-from pipelines.warehouse import connect, quote_identifier
+from pipelines.files.contracts import load_contract
+from pipelines.store.ingest import prepare
+from pipelines.store.warehouse import connect, quote_identifier
 
 TOURISM = "tourism_revenue"
 

@@ -11,13 +11,13 @@ import json
 
 import pytest
 
-from pipelines.contracts import FEEDS, load_contract
-from pipelines.credit_code import check_character
-from pipelines.ingest import prepare, receive_feed
-from pipelines.ledger import record_verdict
+from pipelines.checks.credit_code import check_character
+from pipelines.checks.validation import validate_submissions
+from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.settings import EXPECTATIONS_ROOT, Settings
-from pipelines.validation import validate_submissions
-from pipelines.warehouse import connect
+from pipelines.store.ingest import prepare, receive_feed
+from pipelines.store.ledger import record_verdict
+from pipelines.store.warehouse import connect
 from tests.helpers import drop_csv
 
 TOURISM = "tourism_revenue"

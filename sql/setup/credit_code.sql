@@ -1,5 +1,5 @@
 -- The unified social credit code's check character (GB 32100-2015), for the suites' rule
--- expect_column_values_to_have_valid_credit_code_check_character; pipelines/credit_code.py is
+-- expect_column_values_to_have_valid_credit_code_check_character; pipelines/checks/credit_code.py is
 -- the same computation in Python. Written out term by term, with a character's value looked up
 -- by its code point: on a national feed of millions of codes a list lambda, or a search of the
 -- charset per character, is several times slower.

@@ -15,10 +15,10 @@ from decimal import Decimal
 
 import duckdb
 
-from pipelines.contracts import Column, Contract
-from pipelines.reading import HeaderMatch
-from pipelines.suites import TEXT_SUFFIX
-from pipelines.warehouse import quote_identifier, run_sql, sql_literal, table_kind
+from pipelines.checks.suites import TEXT_SUFFIX
+from pipelines.files.contracts import Column, Contract
+from pipelines.files.reading import HeaderMatch
+from pipelines.store.warehouse import quote_identifier, run_sql, sql_literal, table_kind
 
 # Each unit a header may name: what it measures and how many base units one of it holds. Values
 # convert only between units of one measure; 个, 户 and 家 are all plain counts.

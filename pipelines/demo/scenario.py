@@ -35,11 +35,11 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from pipelines.conform import unit_factor
-from pipelines.contracts import Column, Contract, load_contract
-from pipelines.credit_code import CHARSET, check_character
-from pipelines.reading import additive
+from pipelines.checks.credit_code import CHARSET, check_character
+from pipelines.files.contracts import Column, Contract, load_contract
+from pipelines.files.reading import additive
 from pipelines.settings import TIMEZONE
+from pipelines.store.conform import unit_factor
 
 YEARS = (2023, 2024)
 Row = dict[str, object]

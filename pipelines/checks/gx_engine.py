@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
-from pipelines.contracts import Contract
-from pipelines.suite_sql import text_source, value_columns
-from pipelines.suites import Rule, suite_spec
+from pipelines.checks.suite_sql import text_source, value_columns
+from pipelines.checks.suites import Rule, suite_spec
+from pipelines.files.contracts import Contract
 
 if TYPE_CHECKING:
     import great_expectations as gx
@@ -31,7 +31,7 @@ def great_expectations():
     """GX, with the project's own expectations registered (importing the module does it)."""
     import great_expectations as gx
 
-    import pipelines.custom_expectations  # noqa: F401
+    import pipelines.checks.custom_expectations  # noqa: F401
 
     return gx
 
@@ -102,7 +102,7 @@ def run_gx(
     submission_id), so one batch serves many files. A table-level failure cannot be pinned on
     one file in a batch, so then each submission is validated on its own.
     """
-    from pipelines.validation import ValidationIncomplete
+    from pipelines.checks.validation import ValidationIncomplete
 
     frame = con.execute(
         f"select * from ({source_sql}) order by submission_id, row_number",

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.ingest import landing_files, sha256_of
+from pipelines.store.ingest import landing_files, sha256_of
 
 # A file untouched for a second has finished copying (clerks' files are small). Should a slow copy
 # pause longer, its later writes change size and mtime, so the whole file is received again.

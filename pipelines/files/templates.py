@@ -14,7 +14,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from pipelines.contracts import FEEDS, Column, Contract, load_contract
+from pipelines.files.contracts import FEEDS, Column, Contract, load_contract
 from pipelines.settings import CATALOG_ROOT
 
 # Rows below the header that carry the drop-down lists and hints.

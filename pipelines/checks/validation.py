@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pipelines.conform import typed_view
-from pipelines.contracts import Contract, load_contract
+from pipelines.checks.suite_sql import compile_suite
+from pipelines.checks.suites import Rule, load_rules
+from pipelines.files.contracts import Contract, load_contract
 from pipelines.settings import SQL_ROOT
-from pipelines.suite_sql import compile_suite
-from pipelines.suites import Rule, load_rules
-from pipelines.warehouse import sql_text
+from pipelines.store.conform import typed_view
+from pipelines.store.warehouse import sql_text
 
 ENGINES = ("duckdb", "gx")
 MESSAGE_EXAMPLES = 5
@@ -99,7 +99,7 @@ def validate_submissions(
         ).fetchall()
     )
     if engine == "gx":
-        from pipelines.gx_engine import run_gx
+        from pipelines.checks.gx_engine import run_gx
 
         file_errors = run_gx(con, contract, rules, input_sql(contract), submission_ids)
     else:

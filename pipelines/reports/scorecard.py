@@ -1,6 +1,6 @@
 """The scorecard in the terminal: the 21 indicators, their status and pace, in colour.
 
-It reads and formats exactly as the HTML and PNG reports do (pipelines.report), so the three
+It reads and formats exactly as the HTML and PNG reports do (pipelines.reports.report), so the three
 pictures never disagree.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.report import (
+from pipelines.reports.report import (
     STATUS_ZH,
     Scorecard,
     format_amount,
@@ -20,7 +20,7 @@ from pipelines.report import (
     load_scorecard,
     target_text,
 )
-from pipelines.warehouse import connect
+from pipelines.store.warehouse import connect
 
 STATUS_STYLE = {
     "met": "bold white on green",

@@ -1,7 +1,7 @@
 """The one error a department file can earn: a rejection worded for the clerk who sent it.
 
-It lives on its own so that the reader (`pipelines.reading`) and the limits it checks first
-(`pipelines.bounds`) can both raise it without importing each other.
+It lives on its own so that the reader (`pipelines.files.reading`) and the limits it checks first
+(`pipelines.files.bounds`) can both raise it without importing each other.
 """
 
 from __future__ import annotations

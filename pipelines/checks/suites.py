@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pipelines.contracts import load_contract
+from pipelines.files.contracts import load_contract
 from pipelines.settings import EXPECTATIONS_ROOT
 
 # Typed columns travel with their text as received, under this suffix, so a finding can show

@@ -15,7 +15,7 @@ from great_expectations.expectations.metrics import (
     column_condition_partial,
 )
 
-from pipelines.credit_code import CHARSET, is_valid
+from pipelines.checks.credit_code import CHARSET, is_valid
 
 SHAPE = re.compile(f"[{CHARSET}]{{18}}")
 

@@ -2,12 +2,13 @@
 
 Clerks send the workbook they keep: a title row, a header over one or two rows (merged cells),
 blank rows and columns, 合计 rows and a footer naming who filled it in. A CSV's head is read
-here; a plain file's rows are then read by DuckDB itself (`pipelines.csv_fast`), any other is
+here; a plain file's rows are then read by DuckDB itself (`pipelines.files.csv_fast`), any other is
 decoded and normalised in one streaming pass (duckdb reads neither GBK nor ragged rows) into a
 UTF-8 file with the source line of every record, which DuckDB loads as text; workbooks are read
 with calamine. Either way the header is found by its contents, every data row keeps the row number
 the clerk sees, total and footer rows are told apart, and every value stays the text received:
-typing happens in SQL (`pipelines.conform`) so the raw layer is exactly what the department sent.
+typing happens in SQL (`pipelines.store.conform`) so the raw layer is exactly what the
+department sent.
 """
 
 from __future__ import annotations
@@ -29,15 +30,16 @@ import duckdb
 import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
-from pipelines import bounds, csv_fast
-from pipelines.contracts import FEEDS, Column, Contract, load_contract, normalise_header
-from pipelines.rejection import FileRejected
-from pipelines.warehouse import quote_identifier
+from pipelines.files import bounds, csv_fast
+from pipelines.files.contracts import FEEDS, Column, Contract, load_contract, normalise_header
+from pipelines.files.rejection import FileRejected
+from pipelines.store.warehouse import quote_identifier
 
 HEADER_SEARCH_ROWS = 30
 CSV_SUFFIXES = {".csv", ".txt"}
 # Not .xlsb nor .ods: calamine reads them, but how far their sheets reach cannot be measured
-# before it allocates them (see pipelines.bounds), and Excel saves .xlsx unless told otherwise.
+# before it allocates them (see pipelines.files.bounds), and Excel saves .xlsx unless told
+# otherwise.
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 SNIFF_BYTES = 1 << 16
 
@@ -501,7 +503,7 @@ def load_csv(
     match and the rows above the header.
 
     The head is read here to find the header. A plain file's rest is then read by DuckDB itself
-    (`pipelines.csv_fast`); any other goes through one streaming pass that decodes it, numbers
+    (`pipelines.files.csv_fast`); any other goes through one streaming pass that decodes it, numbers
     each record by its first line and writes a rectangular UTF-8 copy that DuckDB reads with
     explicit types: memory stays bounded however long the file, and ragged rows, blank lines
     and line breaks inside cells cannot trip it.
@@ -723,7 +725,7 @@ def load_file(
 
     The returned match also carries the file's title, its labelled lines (`metadata`) and
     `warnings` from checking its 合计 row, which is read with the value parsers: `con` must hold
-    them (`sql/setup/parsers.sql`, installed by `pipelines.ingest.prepare`).
+    them (`sql/setup/parsers.sql`, installed by `pipelines.store.ingest.prepare`).
     """
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:

@@ -6,9 +6,9 @@ import datetime as dt
 
 import duckdb
 
-from pipelines.contracts import load_contract
-from pipelines.validation import Finding, Verdict, quarantine
-from pipelines.warehouse import transaction
+from pipelines.checks.validation import Finding, Verdict, quarantine
+from pipelines.files.contracts import load_contract
+from pipelines.store.warehouse import transaction
 
 
 def describe(finding: Finding) -> tuple[str, str]:

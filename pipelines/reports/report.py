@@ -33,9 +33,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 from PIL import Image
 
-from pipelines.contracts import FEEDS, load_contract
+from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.settings import TIMEZONE
-from pipelines.warehouse import connect, table_kind
+from pipelines.store.warehouse import connect, table_kind
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.conform import (
+from pipelines.files.contracts import FEEDS, Contract, load_contract
+from pipelines.files.period import refuse_contradicting_name
+from pipelines.files.reading import FileRejected, HeaderMatch, canonical_select, load_file
+from pipelines.store.conform import (
     ensure_raw_table,
     ensure_typed_view,
     insert_raw,
@@ -24,10 +27,7 @@ from pipelines.conform import (
     record_columns,
     typed_view,
 )
-from pipelines.contracts import FEEDS, Contract, load_contract
-from pipelines.file_period import refuse_contradicting_name
-from pipelines.reading import FileRejected, HeaderMatch, canonical_select, load_file
-from pipelines.warehouse import quote_identifier, run_sql, table_kind, transaction
+from pipelines.store.warehouse import quote_identifier, run_sql, table_kind, transaction
 
 
 @dataclass(frozen=True)

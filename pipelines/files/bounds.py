@@ -17,11 +17,11 @@ can act on:
 - sheets per workbook (`MAX_SHEETS`), cells per sheet (`MAX_SHEET_CELLS`).
 
 CSV is streamed in one pass with bounded memory, so it needs no row limit; its cells are bounded
-by the csv module's field limit (`CSV_CELL_CHARS`, see `pipelines.reading.csv_records`), and
-DuckDB's fast path reads no line longer than that (`pipelines.csv_fast`), leaving it to the csv
-module.
+by the csv module's field limit (`CSV_CELL_CHARS`, see `pipelines.files.reading.csv_records`), and
+DuckDB's fast path reads no line longer than that (`pipelines.files.csv_fast`), leaving it to
+the csv module.
 Formats whose sheets cannot be measured before calamine allocates them (.xlsb, .ods) are not
-accepted at all (`pipelines.reading.WORKBOOK_SUFFIXES`).
+accepted at all (`pipelines.files.reading.WORKBOOK_SUFFIXES`).
 
 External XML entities need no check here: calamine's XML reader (quick-xml) resolves no DTD, so
 `<!ENTITY x SYSTEM "file:///...">` is an unknown entity and the workbook is refused unread
@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
 
-from pipelines.rejection import FileRejected
+from pipelines.files.rejection import FileRejected
 
 MiB = 1 << 20
 # A national-scale registrations CSV of 25 million rows is about 3.3 GB (see bench/); the reader

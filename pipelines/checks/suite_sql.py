@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.suites import TEXT_SUFFIX, Rule
-from pipelines.warehouse import quote_identifier
+from pipelines.checks.suites import TEXT_SUFFIX, Rule
+from pipelines.store.warehouse import quote_identifier
 
 # Each supported expectation and the options it may carry. GX's other options (mostly,
 # strict bounds, other ignore_row_if modes) change the meaning and are refused.

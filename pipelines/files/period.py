@@ -19,7 +19,7 @@ import unicodedata
 
 import duckdb
 
-from pipelines.rejection import FileRejected
+from pipelines.files.rejection import FileRejected
 
 _RANGE = r"(?:(\d{1,2})\s*[-~～至到—–]\s*)?"
 # 2024年3月, 2024年03月, 2024年1-3月 (a cumulative report: any month of the range), 3月 alone.
@@ -61,8 +61,8 @@ def refuse_contradicting_name(
 ) -> None:
     """Reject the submission when its name gives months and none of its rows' periods is one.
 
-    Reads the periods `pipelines.ingest.load_rows` recorded in ledger.submission_periods inside
-    the receiving transaction, so a rejection here rolls the rows back with it.
+    Reads the periods `pipelines.store.ingest.load_rows` recorded in ledger.submission_periods
+    inside the receiving transaction, so a rejection here rolls the rows back with it.
     """
     named = named_months(file_name)
     if not named:

@@ -1,8 +1,8 @@
 """DuckDB's own reader for the rows below a plain CSV's header.
 
 Reading every record with Python's csv module costs about 4 s per million rows; DuckDB reads a
-CSV at about 0.8 million rows/s. `pipelines.reading` still reads the head in Python (title lines,
-a header over one or two rows) and then hands a plain file's rest to `read_csv`: all text, as
+CSV at about 0.8 million rows/s. `pipelines.files.reading` still reads the head in Python (title
+lines, a header over one or two rows) and then hands a plain file's rest to `read_csv`: all text, as
 many columns as the first data row, strict, each row numbered by its position. DuckDB reads no
 GBK, so GB18030 is re-encoded to UTF-8 first in a byte stream, never record by record.
 
@@ -23,14 +23,14 @@ from typing import BinaryIO
 
 import duckdb
 
-from pipelines import bounds
-from pipelines.warehouse import quote_identifier
+from pipelines.files import bounds
+from pipelines.store.warehouse import quote_identifier
 
 CHUNK_BYTES = 1 << 22
 # A byte-order mark starting a line after the first (two files pasted together).
 LINE_MARK = b"\n" + codecs.BOM_UTF8
 # A character that Python's str.strip() keeps, as an RE2 class: a row without one in its loaded
-# cells is blank, and the Python path leaves it out (`pipelines.reading.is_blank`).
+# cells is blank, and the Python path leaves it out (`pipelines.files.reading.is_blank`).
 FILLED = r"[^\t\n\x{0b}\f\r\x{1c}-\x{1f} \x{85}\p{Z}]"
 
 

@@ -1,0 +1,1 @@
+"""The demo scenario: two years of seeded department files."""

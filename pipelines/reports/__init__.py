@@ -1,0 +1,1 @@
+"""What people read: the scorecard (terminal, HTML, PNG, XLSX) and alerts."""

@@ -1,0 +1,1 @@
+"""The warehouse and the ledger: receiving files, typing their rows, recording what was decided."""

@@ -15,7 +15,8 @@ from python_calamine import CalamineWorkbook
 from pipelines.checks.credit_code import is_valid
 from pipelines.demo.scenario import write_demo_feeds
 from pipelines.files.contracts import FEEDS, load_contract, normalise_header
-from pipelines.files.reading import HeaderMatch, canonical_select, load_file
+from pipelines.files.headers import HeaderMatch
+from pipelines.files.reading import canonical_select, load_file
 from pipelines.store.warehouse import run_sql
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -24,7 +24,8 @@ from python_calamine import CalamineWorkbook
 from pipelines.checks.validation import validate_submissions
 from pipelines.cli import main
 from pipelines.files.contracts import FEEDS, load_contract
-from pipelines.files.reading import HeaderMatch, load_file
+from pipelines.files.headers import HeaderMatch
+from pipelines.files.reading import load_file
 from pipelines.store.ingest import prepare, receive_feed
 from pipelines.store.warehouse import run_sql
 from tests.helpers import settings_for

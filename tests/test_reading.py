@@ -15,9 +15,10 @@ import duckdb
 import pytest
 import xlsxwriter
 
-from pipelines.files import csv_fast, reading
+from pipelines.files import csv_fast, csv_reader
 from pipelines.files.contracts import load_contract, normalise_header
-from pipelines.files.reading import FileRejected, canonical_select, load_file
+from pipelines.files.reading import canonical_select, load_file
+from pipelines.files.rejection import FileRejected
 from pipelines.store.warehouse import run_sql
 
 PROJECTS = load_contract("projects")
@@ -273,7 +274,7 @@ def test_plain_csv_is_read_by_duckdb_into_the_rows_the_python_path_gives(
 ) -> None:
     path = write_csv(tmp_path / "招商.csv", EXPORT, encoding)
     with monkeypatch.context() as patch:
-        patch.setattr(reading, "write_records", None)  # the Python path would fail
+        patch.setattr(csv_reader, "write_records", None)  # the Python path would fail
         fast = landed(con, path)
     assert duckdb_reads == [True]
     assert fast == python_path(con, path, monkeypatch)

@@ -38,8 +38,8 @@ from xlsxwriter.worksheet import Worksheet
 from pipelines.checks.credit_code import CHARSET, check_character
 from pipelines.files.contracts import Column, Contract, load_contract
 from pipelines.files.reading import additive
+from pipelines.files.units import unit_factor
 from pipelines.settings import TIMEZONE
-from pipelines.store.conform import unit_factor
 
 YEARS = (2023, 2024)
 Row = dict[str, object]

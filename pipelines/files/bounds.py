@@ -17,7 +17,8 @@ can act on:
 - sheets per workbook (`MAX_SHEETS`), cells per sheet (`MAX_SHEET_CELLS`).
 
 CSV is streamed in one pass with bounded memory, so it needs no row limit; its cells are bounded
-by the csv module's field limit (`CSV_CELL_CHARS`, see `pipelines.files.reading.csv_records`), and
+by the csv module's field limit (`CSV_CELL_CHARS`, see
+`pipelines.files.csv_reader.csv_records`), and
 DuckDB's fast path reads no line longer than that (`pipelines.files.csv_fast`), leaving it to
 the csv module.
 Formats whose sheets cannot be measured before calamine allocates them (.xlsb, .ods) are not

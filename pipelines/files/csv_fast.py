@@ -30,7 +30,7 @@ CHUNK_BYTES = 1 << 22
 # A byte-order mark starting a line after the first (two files pasted together).
 LINE_MARK = b"\n" + codecs.BOM_UTF8
 # A character that Python's str.strip() keeps, as an RE2 class: a row without one in its loaded
-# cells is blank, and the Python path leaves it out (`pipelines.files.reading.is_blank`).
+# cells is blank, and the Python path leaves it out (`pipelines.files.headers.is_blank`).
 FILLED = r"[^\t\n\x{0b}\f\r\x{1c}-\x{1f} \x{85}\p{Z}]"
 
 

@@ -17,8 +17,10 @@ from pathlib import Path
 import duckdb
 
 from pipelines.files.contracts import FEEDS, Contract, load_contract
+from pipelines.files.headers import HeaderMatch
 from pipelines.files.period import refuse_contradicting_name
-from pipelines.files.reading import FileRejected, HeaderMatch, canonical_select, load_file
+from pipelines.files.reading import canonical_select, load_file
+from pipelines.files.rejection import FileRejected
 from pipelines.store.conform import (
     ensure_raw_table,
     ensure_typed_view,

@@ -10,8 +10,7 @@ from assets.landing import landing_key
 from assets.metadata import table_metadata
 from pipelines.checks.validation import validate_submissions
 from pipelines.files.contracts import FEEDS, load_contract
-from pipelines.reports.alerts import deliver
-from pipelines.resources import Alerting, Warehouse
+from pipelines.resources import Warehouse
 from pipelines.store.ingest import ensure_staging_view, receive_feed
 from pipelines.store.ledger import newly_accepted, pending, record_verdict, take_receipt_rejections
 from pipelines.store.warehouse import run_sql
@@ -27,10 +26,10 @@ def staging_key(feed: str) -> dg.AssetKey:
     return dg.AssetKey(["staging", feed])
 
 
-def raise_rejection_alerts(con, alerting: Alerting) -> None:
-    """Alert the sending department once per rejected file, and deliver what is pending."""
+def raise_rejection_alerts(con) -> None:
+    """Alert the sending department once per rejected file; delivery happens after the run
+    (pipelines.reports.alerts), never while it holds the warehouse."""
     run_sql(con, "ledger/rejection_alerts")
-    deliver(con, alerting.webhook_url)
 
 
 def build_raw_asset(feed: str) -> dg.AssetsDefinition:
@@ -49,11 +48,11 @@ def build_raw_asset(feed: str) -> dg.AssetsDefinition:
         ),
     )
     def raw_feed(
-        context: AssetExecutionContext, warehouse: Warehouse, alerting: Alerting
+        context: AssetExecutionContext, warehouse: Warehouse
     ) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             received = receive_feed(con, Path(warehouse.landing), Path(warehouse.archive), feed)
-            raise_rejection_alerts(con, alerting)
+            raise_rejection_alerts(con)
             metadata = table_metadata(con, "raw", feed)
         for submission in received:
             note = f"; {submission.message_en}" if submission.message_en else ""
@@ -86,7 +85,7 @@ def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
         "warning: it is kept out of staging by its status, so the other feeds' data still flows. "
         "A validation that cannot complete fails the step and blocks everything downstream.",
     )
-    def suite_check(warehouse: Warehouse, alerting: Alerting) -> dg.AssetCheckResult:
+    def suite_check(warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
             verdicts = validate_submissions(
                 con, feed, pending(con, feed), warehouse.validation_engine
@@ -96,7 +95,7 @@ def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
                 for submission_id, verdict in verdicts.items()
             }
             run_sql(con, "ledger/supersede", {"feed": feed})
-            raise_rejection_alerts(con, alerting)
+            raise_rejection_alerts(con)
             rejected_on_receipt = take_receipt_rejections(con, feed)
         rejected = [s for s, (status, _) in outcomes.items() if status == "rejected"]
         rejected += rejected_on_receipt

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pipelines.files.contracts import FEEDS
 from pipelines.instance import local_instance
 from pipelines.jobs import ingest_job_name
+from pipelines.reports import alerts
 from pipelines.reports.report import write_reports
 from pipelines.reports.scorecard import read_scorecard, render
 from pipelines.settings import PROJECT_ROOT, Settings
@@ -84,6 +85,15 @@ def run_job(job_name: str, settings: Settings) -> bool:
     return bool(outcome["success"])
 
 
+def deliver_alerts(settings: Settings) -> None:
+    """Post the alerts the run raised, now that it is over and holds nothing."""
+    if not settings.alert_webhook:
+        return
+    with console.status("Delivering alerts…"):
+        delivered = alerts.deliver(settings.warehouse, settings.alert_webhook)
+    console.print(f"Alerts to the webhook: {delivered.describe()}")
+
+
 def require_analysts_file(settings: Settings) -> None:
     if not settings.analysts.exists():
         raise click.ClickException(
@@ -106,13 +116,16 @@ def ingest() -> None:
     settings = Settings.from_env()
     for feed in feeds_with_files(settings):
         run_job(ingest_job_name(feed), settings)
+    deliver_alerts(settings)
 
 
 @main.command()
 def refresh() -> None:
     """Rebuild everything (the nightly job): receive anything new, re-score every indicator."""
     settings = Settings.from_env()
-    if not run_job("refresh_all", settings):
+    ok = run_job("refresh_all", settings)
+    deliver_alerts(settings)
+    if not ok:
         raise SystemExit(1)
 
 

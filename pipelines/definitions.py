@@ -20,7 +20,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         assets=[*landing.landing_specs, *dg.load_assets_from_modules(ASSET_MODULES)],
         asset_checks=dg.load_asset_checks_from_modules(ASSET_MODULES),
         jobs=[*jobs.ingest_jobs, jobs.refresh_all],
-        sensors=sensors.landing_sensors,
+        sensors=[*sensors.landing_sensors, sensors.deliver_alerts],
         schedules=[schedules.nightly_refresh],
         resources={
             "warehouse": Warehouse.from_settings(settings),

@@ -1,4 +1,5 @@
-"""One file-arrival sensor per feed: a run for each tick that finds new content in landing/."""
+"""One file-arrival sensor per feed: a run for each tick that finds new content in landing/; and
+the sensor that delivers alerts to the webhook apart from any run."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ import dagster as dg
 
 from pipelines.files.contracts import FEEDS
 from pipelines.jobs import ingest_job_name, ingest_jobs
-from pipelines.resources import Warehouse
+from pipelines.reports import alerts
+from pipelines.resources import Alerting, Warehouse
 from pipelines.store.arrivals import ArrivalState, new_arrivals, scan, settle_wait
 
 # Dagster's sensor daemon evaluates sensors in a fixed 5 s loop. An interval under that loop has
 # every loop evaluate every sensor: at 5 s, the loop's shuffled sensor order made a sensor's ticks
 # come slightly under 5 s apart now and then, and such a tick was skipped, a 10 s wait.
 SENSOR_INTERVAL_SECONDS = 1
+# Alerts are for people: a delivery round every half minute is soon enough.
+ALERT_INTERVAL_SECONDS = 30
 
 
 def build_landing_sensor(feed: str, job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
@@ -57,3 +61,18 @@ landing_sensors = [
     for feed, job in zip(FEEDS, ingest_jobs, strict=True)
     if job.name == ingest_job_name(feed)
 ]
+
+
+@dg.sensor(
+    name="deliver_alerts",
+    minimum_interval_seconds=ALERT_INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Posts the alerts runs raised in ledger.alerts to the configured webhook, outside "
+    "any run: a hung webhook delays alerts, never data, and takes no run slot. Each attempt has "
+    "a total deadline; failures are retried with a doubling back-off and recorded on the alert.",
+)
+def deliver_alerts(warehouse: Warehouse, alerting: Alerting) -> dg.SkipReason:
+    if not alerting.webhook_url:
+        return dg.SkipReason("no webhook configured (WORKPLAN_ALERT_WEBHOOK)")
+    delivered = alerts.deliver(Path(warehouse.path), alerting.webhook_url)
+    return dg.SkipReason(f"alerts: {delivered.describe()}")

@@ -42,7 +42,8 @@ def test_definitions_hold_assets_checks_sensors_and_schedule(tmp_path):
     for feed in FEEDS:
         assert checks[(f"raw/{feed}", "gx_suite")].blocking
     sensors = {s.name: s for s in defs.sensors}
-    assert set(sensors) == {f"landing_{feed}" for feed in FEEDS}
+    assert set(sensors) == {f"landing_{feed}" for feed in FEEDS} | {"deliver_alerts"}
+    assert not sensors["deliver_alerts"].targets  # delivery starts no run, takes no run slot
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
     (schedule,) = defs.schedules
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "Asia/Shanghai")

@@ -25,10 +25,13 @@ MEMORY_LIMIT = "1GB"
 
 
 @contextmanager
-def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse, waiting for another process's write lock rather than failing."""
+def connect(
+    path: Path, *, read_only: bool = False, lock_wait_seconds: float = LOCK_WAIT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse, waiting up to `lock_wait_seconds` for another process's write lock
+    rather than failing."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    deadline = time.monotonic() + lock_wait_seconds
     while True:
         try:
             con = duckdb.connect(str(path), read_only=read_only)

@@ -59,8 +59,16 @@ create table if not exists ledger.alerts (
     message_en varchar not null,
     message_zh varchar not null,
     sent_at timestamptz,
-    delivery_error varchar
+    delivery_error varchar,
+    attempts integer not null default 0,
+    last_attempt_at timestamptz,
+    next_attempt_at timestamptz
 );
+-- Delivery attempts are counted since alerts were delivered outside the runs (a warehouse made
+-- before has the columns added).
+alter table ledger.alerts add column if not exists attempts integer default 0;
+alter table ledger.alerts add column if not exists last_attempt_at timestamptz;
+alter table ledger.alerts add column if not exists next_attempt_at timestamptz;
 
 -- What the scorecard said, one row per indicator each time its reading changed: the record for
 -- "what did it say on date X" (as reported then). Append-only.

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.store.arrivals import SETTLE_SECONDS, ArrivalState, new_arrivals, scan, settle_wait
+from pipelines.store.arrivals import (
+    SETTLE_SECONDS,
+    ArrivalState,
+    arrival_key,
+    new_arrivals,
+    scan,
+    settle_wait,
+)
 
 NOW = 1_710_000_000.0  # 2024-03-10 00:00 +08:00
 SETTLED = NOW - 60
@@ -42,9 +49,9 @@ def look(landing: Path, state: ArrivalState, now: float = NOW):
 def test_new_settled_file_is_reported_with_its_sha256(landing: Path) -> None:
     path = land(landing, "2024-03.csv", CONTENT)
     fresh, state = look(landing, ArrivalState({}, set()))
-    assert fresh == {DIGEST: str(path)}
+    assert fresh == {f"{DIGEST} {path}": str(path)}
     assert state.hashed == {str(path): (len(CONTENT), SETTLED, DIGEST)}
-    assert state.seen == {DIGEST}
+    assert state.seen == {f"{DIGEST} {path}"}
 
 
 def test_nothing_landed_reports_nothing(landing: Path) -> None:
@@ -53,16 +60,28 @@ def test_nothing_landed_reports_nothing(landing: Path) -> None:
     assert state == ArrivalState({}, set())
 
 
-def test_same_content_under_two_names_is_reported_once(landing: Path) -> None:
+def test_same_content_under_another_name_is_an_arrival_of_its_own(landing: Path) -> None:
+    # The ledger records a copy under another name (as a duplicate), so it is news here too.
     first = land(landing, "2024-03.csv", CONTENT)
     second = land(landing, "2024-03 - 副本.csv", CONTENT)
     fresh, state = look(landing, ArrivalState({}, set()))
-    assert list(fresh) == [DIGEST]
-    assert set(state.hashed) == {str(first), str(second)}
-    # A copy arriving later is no news either.
-    land(landing, "2024-03 (2).csv", CONTENT)
-    fresh, _ = look(landing, state)
-    assert fresh == {}
+    assert fresh == {arrival_key(DIGEST, str(p)): str(p) for p in (first, second)}
+    third = land(landing, "2024-03 (2).csv", CONTENT)
+    fresh, state = look(landing, state)
+    assert fresh == {arrival_key(DIGEST, str(third)): str(third)}
+    assert look(landing, state)[0] == {}  # and once seen, no more
+
+
+def test_a_file_moved_to_the_right_folder_is_news(landing: Path) -> None:
+    # Dropped in the wrong department's folder (rejected there), then moved to the right one:
+    # the ledger receives it anew at its new path, so the sensor must start a run for it.
+    wrong = land(landing, "2024-03.csv", CONTENT)
+    _, state = look(landing, ArrivalState({}, set()))
+    right = landing / "projects" / "development_reform" / "2024-03.csv"
+    right.parent.mkdir()
+    wrong.rename(right)
+    fresh, state = look(landing, state)
+    assert fresh == {arrival_key(DIGEST, str(right)): str(right)}
 
 
 def test_file_still_being_written_waits_until_settled(landing: Path) -> None:
@@ -71,7 +90,7 @@ def test_file_still_being_written_waits_until_settled(landing: Path) -> None:
     assert fresh == {}
     assert state.hashed == {}  # not hashed yet, so not remembered
     fresh, state = look(landing, state, now=NOW + 10)
-    assert fresh == {DIGEST: str(path)}
+    assert fresh == {arrival_key(DIGEST, str(path)): str(path)}
 
 
 def test_settle_wait_is_the_time_left_for_the_newest_file(landing: Path) -> None:
@@ -92,7 +111,7 @@ def test_file_with_an_old_mtime_is_still_reported(landing: Path) -> None:
     _, state = look(landing, ArrivalState({}, set()))
     old = land(landing, "2023-12.csv", CONTENT, mtime=978_307_200.0)  # 2001-01-01
     fresh, _ = look(landing, state)
-    assert fresh == {DIGEST: str(old)}
+    assert fresh == {arrival_key(DIGEST, str(old)): str(old)}
 
 
 def test_changed_content_at_the_same_path_is_reported_again(landing: Path) -> None:
@@ -101,9 +120,9 @@ def test_changed_content_at_the_same_path_is_reported_again(landing: Path) -> No
     land(landing, "2024-03.csv", b"projects file v2, corrected\n", mtime=NOW - 30)
     fresh, state = look(landing, state)
     assert list(fresh.values()) == [str(path)]
-    (digest,) = fresh
-    assert digest != DIGEST
-    assert state.seen == {DIGEST, digest}
+    (key,) = fresh
+    assert key != arrival_key(DIGEST, str(path))
+    assert state.seen == {arrival_key(DIGEST, str(path)), key}
 
 
 def test_unchanged_size_and_mtime_trust_the_cached_hash(landing: Path) -> None:
@@ -126,7 +145,7 @@ def test_vanished_path_is_forgotten_but_its_content_stays_seen(landing: Path) ->
     _, state = look(landing, ArrivalState({}, set()))
     path.unlink()
     fresh, state = look(landing, state)
-    assert (fresh, state.hashed, state.seen) == ({}, {}, {DIGEST})
+    assert (fresh, state.hashed, state.seen) == ({}, {}, {arrival_key(DIGEST, str(path))})
     land(landing, "2024-03.csv", CONTENT, mtime=NOW - 20)
     fresh, _ = look(landing, state)
     assert fresh == {}

@@ -86,14 +86,37 @@ def test_settled_file_requests_one_run_once(deployment, instance) -> None:
     assert again.skip_message == "no new files"
 
 
-def test_same_bytes_under_another_name_request_no_run(deployment, instance) -> None:
+def test_same_bytes_under_another_name_are_recorded_by_a_run_of_their_own(
+    deployment, instance
+) -> None:
+    # The ledger records the copy (as a duplicate of the first), so it must not wait for the
+    # nightly run; dropped again unchanged at the same path, the ledger would skip it: no run.
     settings, defs = deployment
     path = settle(drop_csv(settings, "projects", "investment", "2024-03.csv", ROWS))
     first = tick(defs, instance, cursor=None)
     copy = path.with_name("2024-03 - 副本.csv")
     copy.write_bytes(path.read_bytes())
     settle(copy)
-    assert tick(defs, instance, cursor=first.cursor).run_requests == []
+    second = tick(defs, instance, cursor=first.cursor)
+    [request] = second.run_requests
+    assert request.run_key != first.run_requests[0].run_key
+    content = path.read_bytes()
+    path.unlink()
+    path.write_bytes(content)
+    settle(path)
+    assert tick(defs, instance, cursor=second.cursor).run_requests == []
+
+
+def test_a_file_moved_from_the_wrong_folder_starts_a_run(deployment, instance) -> None:
+    settings, defs = deployment
+    wrong = settle(drop_csv(settings, "projects", "education", "2024-03.csv", ROWS))
+    first = tick(defs, instance, cursor=None)
+    right = settings.landing / "projects" / "investment" / "2024-03.csv"
+    right.parent.mkdir(parents=True)
+    wrong.rename(right)
+    [request] = tick(defs, instance, cursor=first.cursor).run_requests
+    # Its own run key: Dagster would drop a request whose key an earlier run already used.
+    assert request.run_key != first.run_requests[0].run_key
 
 
 def test_changed_file_requests_a_new_run_with_a_new_key(deployment, instance) -> None:

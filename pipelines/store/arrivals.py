@@ -3,6 +3,10 @@
 This is the sensors' whole decision, kept as a plain function so it can be tested on its own.
 A file whose size or mtime changed since the last look is hashed again; a file modified within
 the last `settle_seconds` is still being copied and waits (`settle_wait` says how long).
+
+"New" follows the ledger's own rule (`pipelines.store.ingest.receive`): an arrival is its content
+at its path. The same bytes moved from a wrong folder to the right one, or copied under another
+name, are recorded again by the ledger, so they are news here too and start a run of their own.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ class LandedFile:
 
 @dataclass
 class ArrivalState:
-    """The sensor cursor: what each path hashed to at its last size and mtime, and hashes seen."""
+    """The sensor cursor: what each path hashed to at its last size and mtime, and the arrivals
+    seen (`arrival_key`: content and path)."""
 
     hashed: dict[str, tuple[int, float, str]]
     seen: set[str]
@@ -63,13 +68,18 @@ def settle_wait(
     return max((settle_seconds - age for age in ages if 0 <= age < settle_seconds), default=0.0)
 
 
+def arrival_key(digest: str, path: str) -> str:
+    """One arrival: this content at this path, as the ledger tells arrivals apart."""
+    return f"{digest} {path}"
+
+
 def new_arrivals(
     files: list[LandedFile], state: ArrivalState, now: float, settle_seconds: float = SETTLE_SECONDS
 ) -> tuple[dict[str, str], ArrivalState]:
-    """The settled files whose content was not seen before, as {sha256: path}, and the new state.
-
-    Identical content under two names counts once; a path that vanished is forgotten.
-    """
+    """The settled files not seen before at their path with their content, as
+    {arrival_key: path}, and the new state. A path that vanished is forgotten; the arrivals seen
+    are kept, so a file deleted and dropped again unchanged at the same path, which the ledger
+    would skip, is no news."""
     hashed: dict[str, tuple[int, float, str]] = {}
     fresh: dict[str, str] = {}
     for landed in files:
@@ -84,6 +94,7 @@ def new_arrivals(
             except FileNotFoundError:
                 continue
         hashed[landed.path] = (landed.size, landed.mtime, digest)
-        if digest not in state.seen and digest not in fresh:
-            fresh[digest] = landed.path
+        key = arrival_key(digest, landed.path)
+        if key not in state.seen:
+            fresh[key] = landed.path
     return fresh, ArrivalState(hashed, state.seen | set(fresh))

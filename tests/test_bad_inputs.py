@@ -409,7 +409,14 @@ CORPUS = [
 # links to /etc/passwd and to a folder outside the landing root, Excel's owner file, and a name
 # starting with a dot, which is a hidden file (as are the partial copies some tools make).
 COPY = f"{TOURISM}/3月旅游收入 - 副本.csv"
-NEVER_RECEIVED = ["passwd.csv", "outside.csv", "~$2024年03月旅游收入.xlsx", "..\\etc\\passwd.csv"]
+NEVER_RECEIVED = [
+    "passwd.csv",
+    "outside.csv",
+    "~$2024年03月旅游收入.xlsx",
+    "..\\etc\\passwd.csv",
+    "hard-link-outside.csv",
+    "hard-link-to-another-department.csv",
+]
 
 
 def landing_path(settings, relative: str) -> Path:
@@ -441,6 +448,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory):
     (settings.landing / TOURISM / "elsewhere").symlink_to(outside, target_is_directory=True)
     (settings.landing / TOURISM / NEVER_RECEIVED[2]).write_bytes(b"\x0b\x00owner" + bytes(150))
     (settings.landing / TOURISM / NEVER_RECEIVED[3]).write_bytes(csv_bytes(*areas(2, start=97)))
+    # Hard links look like regular files to lstat: one to a file outside landing, one to a file
+    # in another folder of landing. Neither is read; the file outside stays unread.
+    (outside / "hard.csv").write_bytes(csv_bytes(*areas(2, start=173)))
+    os.link(outside / "hard.csv", settings.landing / TOURISM / NEVER_RECEIVED[4])
+    other = landing_path(settings, "projects/investment/linked-source.csv")
+    other.write_bytes(csv_bytes(*areas(2, start=171)))
+    os.link(other, settings.landing / TOURISM / NEVER_RECEIVED[5])
     with connect(settings.warehouse) as con:
         prepare(con)
         con.execute("create table x (kept integer)")  # what the SQL in a file name would drop
@@ -490,10 +504,11 @@ def test_links_out_of_the_landing_root_and_owner_files_are_never_received(corpus
     con, _ = corpus
     paths = [p for (p,) in con.execute("select landing_path from ledger.submissions").fetchall()]
     assert not [p for p in paths if Path(p).name in NEVER_RECEIVED or "elsewhere" in p]
-    # outside.csv's rows (景区95, 景区96) and the hidden file's (景区97, 景区98) never reached raw.
+    # outside.csv's rows (景区95, 景区96), the hidden file's (景区97, 景区98) and the hard links'
+    # (景区173, 景区174; 景区171, 景区172) never reached raw.
     found = con.execute(
         "select count(*) from raw.tourism_revenue where area in (select unnest($areas))",
-        {"areas": ["景区95", "景区96", "景区97", "景区98"]},
+        {"areas": [f"景区{n}" for n in (171, 172, 173, 174, 95, 96, 97, 98)]},
     )
     assert found.fetchone() == (0,)
 

@@ -55,7 +55,7 @@ def sha256_of(path: Path) -> str:
 
 
 def landing_files(landing: Path, feed: str) -> list[Path]:
-    """Regular, visible files under `landing/<feed>/`, never following a link out of the root.
+    """Regular, visible files under `landing/<feed>/`, never a symbolic or hard link.
 
     Excel's owner files (~$name.xlsx, left beside a workbook open in a shared folder) are not
     submissions either.
@@ -67,7 +67,11 @@ def landing_files(landing: Path, feed: str) -> list[Path]:
     for path in sorted(root.rglob("*")):
         if any(part.startswith((".", "~$")) for part in path.relative_to(root).parts):
             continue
-        if path.is_file() and not path.is_symlink() and root in path.resolve().parents:
+        if path.is_symlink() or root not in path.resolve().parents or not path.is_file():
+            continue
+        # A hard link is a regular file to lstat, but it may be another department's file or
+        # one outside landing: refused like a symbolic link. A clerk's copy has one link.
+        if path.stat().st_nlink == 1:
             files.append(path)
     return files
 

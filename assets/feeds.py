@@ -7,7 +7,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from assets.landing import landing_key
-from assets.metadata import table_metadata
+from assets.metadata import markdown_text, table_metadata
 from pipelines.checks.validation import validate_submissions
 from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.resources import Warehouse
@@ -63,7 +63,8 @@ def build_raw_asset(feed: str) -> dg.AssetsDefinition:
         metadata["files_received"] = dg.MetadataValue.int(len(received))
         metadata["submissions"] = dg.MetadataValue.md(
             "\n".join(
-                f"- `{s.submission_id}` {s.department or '?'} / {s.file_name}: **{s.status}**"
+                f"- `{s.submission_id}` {markdown_text(s.department or '?')} / "
+                f"{markdown_text(s.file_name)}: **{s.status}**"
                 for s in received
             )
             or "no new files"

@@ -23,7 +23,7 @@ from pipelines.jobs import ingest_job_name
 from pipelines.reports import alerts
 from pipelines.reports.report import write_reports
 from pipelines.reports.scorecard import read_scorecard, render
-from pipelines.settings import PROJECT_ROOT, Settings
+from pipelines.settings import PROJECT_ROOT, Settings, SettingsError
 from pipelines.store.arrivals import scan
 
 # Logs and pipes get a width that fits the scorecard; a terminal keeps its own.
@@ -76,7 +76,9 @@ def run_job(job_name: str, settings: Settings) -> bool:
             progress.update(task, completed=len(done))
         progress.update(task, completed=steps)
     if "error" in outcome:
-        raise click.ClickException(f"{job_name} crashed: {outcome['error']}")
+        error = outcome["error"]
+        line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise click.ClickException(f"{job_name} crashed: {line[:300]}")
     if not outcome["success"]:
         console.print(
             f"[red]{job_name} did not finish cleanly[/red]: a check failed or a step errored; "
@@ -105,7 +107,21 @@ def feeds_with_files(settings: Settings) -> list[str]:
     return [feed for feed in FEEDS if scan(settings.landing, feed)]
 
 
-@click.group()
+class Commands(click.Group):
+    """The `workplan` commands, reporting an unusable setting, folder or full disk as one line
+    that says what is wrong and where, not as a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SettingsError as error:
+            raise click.ClickException(str(error)) from None
+        except OSError as error:
+            where = f" ({error.filename})" if error.filename else ""
+            raise click.ClickException(f"{error.strerror or error}{where}") from None
+
+
+@click.group(cls=Commands)
 def main() -> None:
     """Score the Harbin New Area 2024 work plan from department feeds."""
 

@@ -6,6 +6,7 @@ Every path the system touches is derived here, so a deployment changes one varia
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,13 @@ CONTRACTS_ROOT = PROJECT_ROOT / "contracts"
 CATALOG_ROOT = PROJECT_ROOT / "catalog"
 PLAN_YEAR = 2024
 TIMEZONE = "Asia/Shanghai"
+
+
+VALIDATION_ENGINES = ("duckdb", "gx")
+
+
+class SettingsError(ValueError):
+    """A setting that cannot work, named with its variable, before any file is touched."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,14 @@ class Settings:
         def path(var: str, default: Path) -> Path:
             return Path(os.environ.get(var, default)).resolve()
 
-        return cls(
+        try:
+            pace_band = float(os.environ.get("WORKPLAN_PACE_BAND", "0.05"))
+        except ValueError:
+            raise SettingsError(
+                f"WORKPLAN_PACE_BAND={os.environ['WORKPLAN_PACE_BAND']!r} is not a number; "
+                "give a share of the target such as 0.05"
+            ) from None
+        settings = cls(
             home=home,
             landing=path("WORKPLAN_LANDING", home / "landing"),
             archive=path("WORKPLAN_ARCHIVE", home / "archive"),
@@ -51,7 +66,7 @@ class Settings:
             reports=path("WORKPLAN_REPORTS", home / "reports"),
             dagster_home=path("DAGSTER_HOME", home / "dagster"),
             # A share of the target: within ±5 points of 序时进度 counts as on pace.
-            pace_band=float(os.environ.get("WORKPLAN_PACE_BAND", "0.05")),
+            pace_band=pace_band,
             # Empty: today in Asia/Shanghai at each run. Set to replay a past day (the demo).
             as_of_date=os.environ.get("WORKPLAN_AS_OF_DATE", ""),
             # Off unless set: a closed network must not be called without being asked to.
@@ -59,3 +74,31 @@ class Settings:
             # duckdb: the suites compiled to SQL, for feeds of any size; gx: GX's pandas engine.
             validation_engine=os.environ.get("WORKPLAN_VALIDATION_ENGINE", "duckdb"),
         )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse settings that would fail a run part-way, after files were received: a day
+        that does not exist, a band outside 0-1, an unknown engine, a webhook that is no URL."""
+        if self.as_of_date:
+            try:
+                dt.date.fromisoformat(self.as_of_date)
+            except ValueError:
+                raise SettingsError(
+                    f"WORKPLAN_AS_OF_DATE={self.as_of_date!r} is not a day of the calendar; "
+                    "give one as YYYY-MM-DD, e.g. 2024-11-20, or leave it empty for today"
+                ) from None
+        if not 0 <= self.pace_band < 1:
+            raise SettingsError(
+                f"WORKPLAN_PACE_BAND={str(self.pace_band)!r} is outside 0-1; give a share of the "
+                "target such as 0.05"
+            )
+        if self.validation_engine not in VALIDATION_ENGINES:
+            raise SettingsError(
+                f"WORKPLAN_VALIDATION_ENGINE={self.validation_engine!r} is not one of "
+                f"{', '.join(VALIDATION_ENGINES)}"
+            )
+        if self.alert_webhook and not self.alert_webhook.startswith(("http://", "https://")):
+            raise SettingsError(
+                f"WORKPLAN_ALERT_WEBHOOK={self.alert_webhook!r} is not an http(s) URL"
+            )

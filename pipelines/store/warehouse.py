@@ -167,12 +167,33 @@ def copy_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
         copy_comments(con, schema, table, comment)
 
 
+def remove_abandoned_copies(target: Path) -> None:
+    """Delete half-written copies (`.<name>.<pid>.tmp`, and DuckDB's `.wal` beside one) left by
+    a publish whose process was killed: each is as large as the analysts' file, and no one else
+    would ever remove them. A copy whose process still runs is another publish's, and stays."""
+    for leftover in target.parent.glob(f".{target.name}.*.tmp*"):
+        pid = leftover.name[len(target.name) + 2 :].split(".")[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: alive
+    return True
+
+
 def publish_copy(con: duckdb.DuckDBPyConnection, target: Path, schemas: list[str]) -> None:
     """Write `schemas` to a fresh file and swap it in atomically, so readers never see a half copy.
 
     A reader that already has the old file open keeps its snapshot; new readers get the new file.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_abandoned_copies(target)
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     staging.unlink(missing_ok=True)
     con.execute(

@@ -1,0 +1,47 @@
+"""What reaches the Dagster UI as Markdown is the text it came from: names a clerk typed cannot
+become table cells, links or HTML there."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from assets.metadata import markdown_text, table_metadata
+from tests.helpers import drop_csv, run_refresh, settings_for
+
+NAME = "3月|<img src=x onerror=alert(1)>[点此](javascript:go)*.csv"
+
+
+def test_markdown_text_escapes_what_markdown_would_read() -> None:
+    assert markdown_text("a|b") == "a\\|b"
+    assert markdown_text("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
+    assert markdown_text("[a](u)") == "\\[a\\]\\(u\\)"
+    assert markdown_text("*_`#") == "\\*\\_\\`\\#"
+    assert markdown_text("第一行\n第二行") == "第一行 第二行"
+
+
+def test_a_file_name_reaches_the_ui_escaped(tmp_path) -> None:
+    settings = settings_for(tmp_path, as_of_date="2024-04-20")
+    drop_csv(
+        settings,
+        "tourism_revenue",
+        "culture_tourism",
+        NAME,
+        [dict(period="2024-03", area="景区1", revenue_wan=5)],
+    )
+    instance = dg.DagsterInstance.ephemeral()
+    assert run_refresh(settings, instance).success
+    event = instance.get_latest_materialization_event(dg.AssetKey(["raw", "tourism_revenue"]))
+    metadata = event.asset_materialization.metadata
+    listed = metadata["submissions"].value
+    escaped = r"3月\|&lt;img src=x onerror=alert\(1\)&gt;\[点此\]\(javascript:go\)\*\.csv"
+    assert rf"culture\_tourism / {escaped}: **received**" in listed
+    assert "<img" not in listed and "](javascript" not in listed
+
+
+def test_a_preview_shows_a_cell_holding_a_bar_as_one_cell() -> None:
+    con = duckdb.connect()
+    con.execute("create table names as select 'a|b' as file_name, 1 as n")
+    preview = table_metadata(con, "main", "names")["preview"].value
+    cells = [cell.strip() for cell in preview.splitlines()[2].split(" | ")]
+    assert cells == ["| a\\|b", "1 |"]

@@ -1,0 +1,110 @@
+"""Rough edges an operator meets: a setting that cannot work, a Dagster home that cannot be used,
+two commands started together, a publish killed half-way. Each is said in one line, before any
+file is touched, or cleaned up by the next run. Through the real `workplan` command and real
+processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.store.warehouse import publish_copy
+from tests.helpers import drop_csv, settings_for, workplan
+
+ROWS = [dict(period="2024-03", area="景区1", revenue_wan=5)]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("WORKPLAN_AS_OF_DATE", "2024-02-30", "is not a day of the calendar"),
+        ("WORKPLAN_PACE_BAND", "five", "is not a number"),
+        ("WORKPLAN_PACE_BAND", "5.0", "is outside 0-1"),
+        ("WORKPLAN_VALIDATION_ENGINE", "spark", "is not one of duckdb, gx"),
+        ("WORKPLAN_ALERT_WEBHOOK", "file:///etc/passwd", "is not an http(s) URL"),
+    ],
+)
+def test_a_setting_that_cannot_work_is_refused_before_any_file_is_received(
+    tmp_path: Path, variable: str, value: str, words: str
+) -> None:
+    settings = settings_for(tmp_path)
+    drop_csv(settings, "tourism_revenue", "culture_tourism", "3月.csv", ROWS)
+    result = workplan(tmp_path, "refresh", env={variable: value})
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        == f"Error: {variable}={value!r} {words}" + (result.stderr.strip().split(words, 1)[1])
+    )
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not settings.warehouse.exists() and not settings.archive.exists()
+
+
+def test_a_dagster_home_that_cannot_be_a_folder_is_named_in_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the Dagster home's parent should be")
+    home = blocker / "dagster"
+    result = workplan(tmp_path, "refresh", env={"DAGSTER_HOME": str(home)})
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"Error: The Dagster instance at {home} (DAGSTER_HOME) cannot be used: "
+    )
+    assert "writable folder on a disk with free space" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+OPEN_INSTANCE = """
+import sys
+from pathlib import Path
+from pipelines.instance import local_instance
+from tests.helpers import settings_for
+instance = local_instance(settings_for(Path(sys.argv[1])))
+print(instance.get_runs_count())
+"""
+
+
+def test_commands_started_together_on_a_new_home_both_open_its_instance(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_INSTANCE, str(tmp_path)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    results = [(p.wait(timeout=300), *p.communicate(timeout=60)) for p in starts]
+    assert [(code, out.strip()) for code, out, _ in results] == [(0, "0")] * 4, results
+
+
+def test_a_copy_left_by_a_killed_publish_is_removed_by_the_next(tmp_path: Path) -> None:
+    target = tmp_path / "analysts.duckdb"
+    # A process that no longer exists: a child that has exited and been reaped.
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    dead = int(gone.stdout)
+    abandoned = tmp_path / f".analysts.duckdb.{dead}.tmp"
+    abandoned.write_bytes(b"half a copy")
+    (tmp_path / f".analysts.duckdb.{dead}.tmp.wal").write_bytes(b"its log")
+    # A live publish's copy (this process's parent, which is running) is left alone.
+    live = tmp_path / f".analysts.duckdb.{os.getppid()}.tmp"
+    live.write_bytes(b"another publish at work")
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute("create table marts.t as select 1 as n")
+    publish_copy(con, target, ["marts"])
+    leftovers = sorted(p.name for p in tmp_path.iterdir())
+    assert leftovers == [live.name, "analysts.duckdb"]
+    with duckdb.connect(str(target), read_only=True) as published:
+        assert published.execute("select n from marts.t").fetchall() == [(1,)]

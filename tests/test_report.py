@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -440,3 +441,43 @@ def test_chromium_renders_all_21_indicators_and_saves_a_screenshot(
     assert screenshot.stat().st_size > 50_000
     record_property("screenshot", str(screenshot))
     print(f"scorecard screenshot: {screenshot} ({time.monotonic() - started:.1f}s in chromium)")
+
+
+# Measures the laid-out page in the browser: how far the document reaches past the window. The
+# page itself runs no script (its CSP forbids it), so the test's copy drops that one line.
+MEASURE = (
+    "<script>addEventListener('load', () => document.body.setAttribute('data-overflow', "
+    "document.documentElement.scrollWidth - innerWidth))</script>"
+)
+
+
+@pytest.mark.parametrize("width", [360, 390, 420, 1400])
+def test_the_scorecard_fits_a_phone_and_a_desktop_without_sideways_scrolling(
+    chromium, tmp_path_factory, record_property, width: int
+):
+    artifacts = tmp_path_factory.mktemp(f"scorecard-{width}px")
+    paths = write_reports(analysts_file(artifacts / "analysts.duckdb", full_plan()), artifacts)
+    page = paths["html"].read_text(encoding="utf-8")
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy"[^>]*>', page).group(0)
+    measured = artifacts / "measured.html"
+    measured.write_text(page.replace(csp, "").replace("</body>", MEASURE + "</body>"))
+    dom = run_chromium(
+        chromium,
+        artifacts / "profile-dom",
+        f"--window-size={width},900",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        measured.as_uri(),
+    )
+    overflow = int(re.search(r'data-overflow="(-?\d+)"', dom).group(1))
+    assert overflow <= 0, f"{overflow} px wider than a {width} px screen"
+    screenshot = artifacts / f"scorecard-{width}px.png"
+    run_chromium(
+        chromium,
+        artifacts / "profile-shot",
+        f"--screenshot={screenshot}",
+        f"--window-size={width},{2400 if width > 1000 else 4200}",
+        paths["html"].as_uri(),
+    )
+    assert screenshot.read_bytes().startswith(b"\x89PNG")
+    record_property("screenshot", str(screenshot))

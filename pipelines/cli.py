@@ -23,7 +23,7 @@ from pipelines.jobs import ingest_job_name
 from pipelines.reports import alerts
 from pipelines.reports.report import write_reports
 from pipelines.reports.scorecard import read_scorecard, render
-from pipelines.settings import PROJECT_ROOT, Settings, SettingsError
+from pipelines.settings import DEPLOYMENT_FILE, PROJECT_ROOT, Settings, SettingsError
 from pipelines.store.arrivals import scan
 
 # Logs and pipes get a width that fits the scorecard; a terminal keeps its own.
@@ -177,6 +177,7 @@ def demo(seed: int) -> None:
     # The demo's departments delivered their October 2024 figures in early November 2024:
     # judge pace and lateness as of that week unless told otherwise.
     settings = replace(settings, as_of_date=settings.as_of_date or DEMO_AS_OF_DATE)
+    settings.keep_judging_date()
     with console.status("Writing demo department files…"):
         written = write_demo_feeds(settings.landing, seed=seed)
     console.print(f"Wrote {len(written)} demo files under {settings.landing}")
@@ -187,7 +188,8 @@ def demo(seed: int) -> None:
         f"Pipeline's own file:   {settings.warehouse}\n"
         f"Scorecard for leaders: [bold]{settings.reports / 'scorecard.html'}[/bold] "
         f"(also .png and .xlsx)\n"
-        f"Judged as of {settings.as_of_date} (set WORKPLAN_AS_OF_DATE to replay another day)\n"
+        f"Judged as of {settings.as_of_date}, kept in {settings.home / DEPLOYMENT_FILE} for "
+        "every later command and the UI (WORKPLAN_AS_OF_DATE=today, or another day, overrides)\n"
         f"Dagster UI: [bold]workplan ui[/bold] (http://127.0.0.1:3000), instance at "
         f"{settings.dagster_home}"
     )

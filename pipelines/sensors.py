@@ -13,7 +13,13 @@ from pipelines.files.contracts import FEEDS
 from pipelines.jobs import ingest_job_name, ingest_jobs
 from pipelines.reports import alerts
 from pipelines.resources import Alerting, Warehouse
-from pipelines.store.arrivals import ArrivalState, new_arrivals, scan, settle_wait
+from pipelines.store.arrivals import (
+    ArrivalState,
+    new_arrivals,
+    recorded_arrivals,
+    scan,
+    settle_wait,
+)
 
 # Dagster's sensor daemon evaluates sensors in a fixed 5 s loop. An interval under that loop has
 # every loop evaluate every sensor: at 5 s, the loop's shuffled sensor order made a sensor's ticks
@@ -34,6 +40,9 @@ def build_landing_sensor(feed: str, job: dg.UnresolvedAssetJobDefinition) -> dg.
     )
     def landing_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
         state = ArrivalState.from_cursor(context.cursor)
+        if context.cursor is None:
+            landing = Path(warehouse.landing)
+            state.seen = recorded_arrivals(Path(warehouse.analysts_path), landing, feed)
         landed = scan(Path(warehouse.landing), feed)
         if wait := settle_wait(landed, time.time()):
             # A file is still being copied: let it settle in this tick, not the next loop's.

@@ -7,6 +7,7 @@ Every path the system touches is derived here, so a deployment changes one varia
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,9 @@ TIMEZONE = "Asia/Shanghai"
 
 
 VALIDATION_ENGINES = ("duckdb", "gx")
+# What a deployment keeps about itself in its home folder: the day it is judged on, when that is
+# not today (the demo's replayed day), so every command and the UI's sensors on it agree.
+DEPLOYMENT_FILE = "deployment.json"
 
 
 class SettingsError(ValueError):
@@ -37,6 +41,7 @@ class Settings:
     warehouse: Path
     analysts: Path
     reports: Path
+    outbox: Path
     dagster_home: Path
     pace_band: float
     as_of_date: str
@@ -57,6 +62,9 @@ class Settings:
                 f"WORKPLAN_PACE_BAND={os.environ['WORKPLAN_PACE_BAND']!r} is not a number; "
                 "give a share of the target such as 0.05"
             ) from None
+        kept = deployment_settings(home)
+        # The environment wins; WORKPLAN_AS_OF_DATE=today judges on today whatever was kept.
+        as_of_date = os.environ.get("WORKPLAN_AS_OF_DATE") or kept.get("as_of_date", "")
         settings = cls(
             home=home,
             landing=path("WORKPLAN_LANDING", home / "landing"),
@@ -64,11 +72,13 @@ class Settings:
             warehouse=path("WORKPLAN_WAREHOUSE", home / "warehouse" / "workplan.duckdb"),
             analysts=path("WORKPLAN_ANALYSTS_DB", home / "warehouse" / "analysts.duckdb"),
             reports=path("WORKPLAN_REPORTS", home / "reports"),
+            # Receipts for departments, one folder each: outbox/<department>/.
+            outbox=path("WORKPLAN_OUTBOX", home / "outbox"),
             dagster_home=path("DAGSTER_HOME", home / "dagster"),
             # A share of the target: within ±5 points of 序时进度 counts as on pace.
             pace_band=pace_band,
             # Empty: today in Asia/Shanghai at each run. Set to replay a past day (the demo).
-            as_of_date=os.environ.get("WORKPLAN_AS_OF_DATE", ""),
+            as_of_date="" if as_of_date == "today" else as_of_date,
             # Off unless set: a closed network must not be called without being asked to.
             alert_webhook=os.environ.get("WORKPLAN_ALERT_WEBHOOK", ""),
             # duckdb: the suites compiled to SQL, for feeds of any size; gx: GX's pandas engine.
@@ -76,6 +86,15 @@ class Settings:
         )
         settings.check()
         return settings
+
+    def keep_judging_date(self) -> None:
+        """Keep this deployment's judging date in its home, for every later command and the UI."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        kept = deployment_settings(self.home) | {"as_of_date": self.as_of_date}
+        path = self.home / DEPLOYMENT_FILE
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps(kept, indent=2) + "\n", encoding="utf-8")
+        partial.replace(path)
 
     def check(self) -> None:
         """Refuse settings that would fail a run part-way, after files were received: a day
@@ -102,3 +121,17 @@ class Settings:
             raise SettingsError(
                 f"WORKPLAN_ALERT_WEBHOOK={self.alert_webhook!r} is not an http(s) URL"
             )
+
+
+def deployment_settings(home: Path) -> dict:
+    """What the deployment at `home` keeps about itself (`DEPLOYMENT_FILE`); empty if nothing."""
+    path = home / DEPLOYMENT_FILE
+    if not path.exists():
+        return {}
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise SettingsError(f"{path} is not valid JSON ({error}); fix or delete it") from None
+    if not isinstance(kept, dict):
+        raise SettingsError(f'{path} must hold a JSON object such as {{"as_of_date": ...}}')
+    return kept

@@ -3,6 +3,9 @@ session, then what operators and analysts do with the result."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import dagster as dg
 import duckdb
 
@@ -91,6 +94,11 @@ def test_scorecard_and_ingest_commands_after_the_demo(demo):
     assert ingest.returncode == 0, ingest.stderr
     with duckdb.connect(str(home / "warehouse" / "analysts.duckdb"), read_only=True) as con:
         (count,) = con.execute("select count(*) from ledger.submissions").fetchone()
+        judged = con.execute("select distinct evaluated_on from marts.indicator_progress")
+        # The demo's judging day is kept in the deployment: a later command judges as it did,
+        # not on today's date (which would make every department years overdue).
+        assert judged.fetchall() == [(dt.date(2024, 11, 20),)]
+    assert json.loads((home / "deployment.json").read_text()) == {"as_of_date": "2024-11-20"}
     # Every landed file was already received: nothing is received twice.
     assert count == len([p for p in (home / "landing").rglob("*") if p.is_file()])
     assert (home / "warehouse" / "analysts.duckdb").stat().st_mtime_ns >= before

@@ -8,11 +8,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from pipelines.settings import Settings, SettingsError
 from pipelines.store.warehouse import publish_copy
 from tests.helpers import drop_csv, settings_for, workplan
 
@@ -108,3 +110,21 @@ def test_a_copy_left_by_a_killed_publish_is_removed_by_the_next(tmp_path: Path) 
     assert leftovers == [live.name, "analysts.duckdb"]
     with duckdb.connect(str(target), read_only=True) as published:
         assert published.execute("select n from marts.t").fetchall() == [(1,)]
+
+
+def test_a_kept_judging_date_holds_until_the_environment_says_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKPLAN_HOME", str(tmp_path))
+    monkeypatch.delenv("WORKPLAN_AS_OF_DATE", raising=False)
+    assert Settings.from_env().as_of_date == ""  # nothing kept: today
+    replace(Settings.from_env(), as_of_date="2024-11-20").keep_judging_date()
+    assert Settings.from_env().as_of_date == "2024-11-20"
+    monkeypatch.setenv("WORKPLAN_AS_OF_DATE", "2024-06-30")
+    assert Settings.from_env().as_of_date == "2024-06-30"
+    monkeypatch.setenv("WORKPLAN_AS_OF_DATE", "today")
+    assert Settings.from_env().as_of_date == ""
+    (tmp_path / "deployment.json").write_text('{"as_of_date": "2024-02-30"}')
+    monkeypatch.delenv("WORKPLAN_AS_OF_DATE")
+    with pytest.raises(SettingsError, match="is not a day of the calendar"):
+        Settings.from_env()

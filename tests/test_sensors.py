@@ -20,7 +20,7 @@ from pipelines.definitions import build_definitions
 from pipelines.files.contracts import FEEDS
 from pipelines.settings import Settings
 from pipelines.store.arrivals import SETTLE_SECONDS
-from tests.helpers import drop_csv, settings_for
+from tests.helpers import drop_csv, run_refresh, settings_for
 
 ROWS = [dict(period="2024-03", project_code="ZS-1", project_name="一号", project_type="招商引资")]
 
@@ -179,3 +179,18 @@ def test_nightly_refresh_tick_requests_a_run(defs, instance) -> None:
 def test_refresh_all_covers_every_feed(defs) -> None:
     keys = defs.resolve_job_def("refresh_all").asset_layer.executable_asset_keys
     assert {dg.AssetKey(["raw", feed]) for feed in FEEDS} <= keys
+
+
+def test_a_sensor_starting_on_an_existing_deployment_runs_only_what_the_ledger_lacks(
+    deployment, instance
+) -> None:
+    # A deployment whose files were received (by `workplan demo`, say), opened by a Dagster
+    # instance whose sensors have no cursor yet: nothing is run again, a new file is.
+    settings, defs = deployment
+    settle(drop_csv(settings, "projects", "investment", "2024-03.csv", ROWS))
+    assert run_refresh(settings).success
+    first = tick(defs, instance, cursor=None)
+    assert first.run_requests == [] and first.skip_message == "no new files"
+    settle(drop_csv(settings, "projects", "investment", "2024-04.csv", ROWS))
+    [request] = tick(defs, instance, cursor=first.cursor).run_requests
+    assert request.tags["files"] == "1"

@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from pipelines.store.ingest import landing_files, sha256_of
 
 # A file untouched for a second has finished copying (clerks' files are small). Should a slow copy
@@ -66,6 +68,20 @@ def settle_wait(
     was. A file dated ahead of the clock is left to later ticks rather than held up for."""
     ages = [now - landed.mtime for landed in files]
     return max((settle_seconds - age for age in ages if 0 <= age < settle_seconds), default=0.0)
+
+
+def recorded_arrivals(analysts: Path, landing: Path, feed: str) -> set[str]:
+    """The feed's arrivals the ledger already holds, read from the analysts' published copy
+    (never locked): a sensor starting on an existing deployment with no cursor of its own, a new
+    Dagster instance say, begins from these instead of running every file again."""
+    if not analysts.exists():
+        return set()
+    with duckdb.connect(str(analysts), read_only=True) as con:
+        rows = con.execute(
+            "select landing_path, sha256 from ledger.submissions where feed = ?", [feed]
+        ).fetchall()
+    root = landing.resolve()
+    return {arrival_key(digest, str(root / relative)) for relative, digest in rows}
 
 
 def arrival_key(digest: str, path: str) -> str:

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench import latency, nightly, throughput
+from bench import latency, nightly, reading, throughput
 from bench.process import GIB
 from bench.readme import PARTS, update_readme
 from pipelines.settings import PROJECT_ROOT
@@ -106,6 +106,7 @@ def main(argv: list[str]) -> None:
         "throughput": {"sizes": args.sizes, "runs": args.runs},
         "nightly": {"runs": args.runs},
         "latency": {"drops": args.drops},
+        "reading": {"runs": args.runs},
     }
     with snapshot(args.data_dir) as measured_commit:
         for part in args.parts.split(","):
@@ -131,6 +132,8 @@ def measure_part(part: str, args: argparse.Namespace, guard: int, save) -> None:
         throughput.run(sizes, args.runs, args.data_dir, guard, log, save)
     elif part == "nightly":
         save(nightly.run(args.runs, args.data_dir, guard, log))
+    elif part == "reading":  # not in the README's tables: its figures are quoted by hand
+        save(reading.run_part(args.data_dir, args.runs, log))
     else:
         save(latency.run(args.drops, args.data_dir, guard, log))
 

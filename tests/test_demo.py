@@ -114,8 +114,10 @@ def test_market_regulation_sends_its_own_workbook_for_the_first_quarter_of_2024(
     assert workbooks == [f"2024年0{m}月新登记企业情况.xlsx" for m in (1, 2, 3)]
     match, rows = read_file(folder / "2024年03月新登记企业情况.xlsx")
     assert match.title == "2024年3月哈尔滨新区新登记企业情况表"
-    # A 序号 column; 报告期 merged down the data rows; the header's parents sit in row 3.
-    assert (match.row_index, match.positions["period"], rows[0]["period"]) == (3, 1, "2024-03")
+    # A 序号 column; 报告期 merged down the data rows; the header spans rows 3 and 4 (parents
+    # such as 企业基本情况 over their sub-columns).
+    assert (match.row_index, match.header_rows) == (2, 2)
+    assert (match.positions["period"], rows[0]["period"]) == (1, "2024-03")
     assert rows[0]["row_number"] == 5 and {r["period"] for r in rows} == {"2024-03"}
     assert match.metadata == {
         "填报单位": "哈尔滨新区市场监督管理局",

@@ -21,7 +21,6 @@ import xlsxwriter
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from pipelines.checks.validation import validate_submissions
 from pipelines.cli import main
 from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.files.headers import HeaderMatch
@@ -551,7 +550,7 @@ def test_templates_command_writes_templates_that_load_back(tmp_path: Path) -> No
         con = duckdb.connect()
         prepare(con)
         [submission] = receive_feed(con, settings.landing, settings.archive, feed)
-        assert (submission.status, submission.rows_read) == ("received", 1), submission.message_en
-        verdict = validate_submissions(con, feed, [submission.submission_id])
-        [outcome] = verdict.values()
-        assert (outcome.finding_count, outcome.file_errors) == (0, []), feed
+        # The template's only row is its example, which never loads: the file holds no data.
+        # (tests/test_corpus_senders.py loads templates filled in beside the example.)
+        assert (submission.status, submission.rows_read) == ("rejected", 0), feed
+        assert "its only row is the template's example" in submission.message_en

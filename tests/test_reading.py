@@ -164,9 +164,12 @@ def test_missing_required_column_is_rejected_naming_it_and_what_was_found(
     with pytest.raises(FileRejected) as rejected:
         load_file(con, path, PROJECTS, "landed")
     assert "missing 项目编号;" in rejected.value.message_en
-    assert "found 报告期, 项目名称, 项目类别." in rejected.value.message_en
+    assert "found A (报告期), B (项目名称), C (项目类别)." in rejected.value.message_en
     assert "缺少 项目编号；" in rejected.value.message_zh
-    assert "文件中的列为 报告期、项目名称、项目类别。" in rejected.value.message_zh
+    assert (
+        "文件中的列为 第 A 列（报告期）、第 B 列（项目名称）、第 C 列（项目类别）。"
+        in rejected.value.message_zh
+    )
 
 
 def test_workbook_loads_the_same_text_as_the_csv(con, tmp_path: Path) -> None:

@@ -77,6 +77,8 @@ def every_rule_broken() -> list[dict]:
         row | dict(enterprise_name="企" * 201, event_date="2024-03-08"),  # too long
         row | dict(period="2022-03", event_date="2022-03-05"),  # outside the plan's years
         row | dict(event_date="2024-02-30"),  # no such day
+        row | dict(enterprise_name="#N/A", event_date="2024-03-09"),  # an error cell
+        row | dict(credit_code="9.14403E+17", event_date="2024-03-10"),  # digits lost
     ]
 
 

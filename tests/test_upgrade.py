@@ -61,3 +61,42 @@ def test_text_only_raw_rows_are_parsed_once_on_upgrade(tmp_path) -> None:
         (3, dt.date(2024, 3, 1), "景区02", None, "n/a", Decimal("-120000.0000")),
     ]
     assert kinds == {f"{TOURISM}_typed": "VIEW", TOURISM: "VIEW"}
+
+
+def test_submission_columns_gain_the_column_letter_and_an_exact_factor(tmp_path) -> None:
+    path = tmp_path / "old.duckdb"
+    with connect(path) as con:
+        # The ledger as first made: no column letter, the factor kept to four decimals.
+        con.execute("create schema ledger")
+        con.execute(
+            "create table ledger.submission_columns (submission_id varchar not null, "
+            "column_name varchar not null, header_found varchar not null, unit_found varchar, "
+            "unit_factor decimal(10, 4), default_year integer, "
+            "primary key (submission_id, column_name))"
+        )
+        con.execute(
+            "insert into ledger.submission_columns values "
+            "('s1', 'revenue_wan', '旅游收入（元）', '元', 0.0001, null)"
+        )
+    with connect(path) as con:
+        prepare(con)
+        prepare(con)  # twice: the upgrade is done once and then left alone
+        # A file read since records where its values came from, and 元 to 亿元 stays exact.
+        con.execute(
+            "insert into ledger.submission_columns (submission_id, column_name, header_found, "
+            "unit_found, unit_factor, source_column) values "
+            "('s2', 'revenue_wan', '旅游收入/亿元', '亿元', 0.00000001, 'AA')"
+        )
+        rows = con.execute(
+            "select submission_id, header_found, unit_factor, source_column "
+            "from ledger.submission_columns order by submission_id"
+        ).fetchall()
+        (factor_type,) = con.execute(
+            "select data_type from information_schema.columns "
+            "where table_name = 'submission_columns' and column_name = 'unit_factor'"
+        ).fetchone()
+    assert rows == [
+        ("s1", "旅游收入（元）", Decimal("0.0001"), None),
+        ("s2", "旅游收入/亿元", Decimal("0.00000001"), "AA"),
+    ]
+    assert factor_type == "DECIMAL(18,8)"

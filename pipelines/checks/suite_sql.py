@@ -24,6 +24,7 @@ SUPPORTED = {
     "expect_column_values_to_be_in_set": {"column", "value_set", "row_condition"},
     "expect_column_value_lengths_to_be_between": {"column", "min_value", "max_value"},
     "expect_column_values_to_match_regex": {"column", "regex", "row_condition"},
+    "expect_column_values_to_not_match_regex": {"column", "regex", "row_condition"},
     "expect_column_values_to_have_valid_credit_code_check_character": {"column"},
     "expect_column_pair_values_a_to_be_greater_than_b": {
         "column_A",
@@ -33,6 +34,102 @@ SUPPORTED = {
     },
     "expect_compound_columns_to_be_unique": {"column_list"},
 }
+
+
+# Characters with a meaning in a regex; any other character stands for itself.
+_REGEX_SYNTAX = set(".^$*+?{}[]()|\\")
+
+
+def _tokens(regex: str) -> list[tuple[str, set[str] | None]]:
+    """The regex at its top level as (kind, texts): 'literal' with its one character, 'class'
+    with the characters a plain class ([%％]) allows, 'quantifier' ('?', '*', '{', '+') or
+    'other' (a group, a range class, an anchor, a dot): what `required_texts` reasons on."""
+    tokens: list[tuple[str, set[str] | None]] = []
+    i = 0
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "\\":
+            escaped = regex[i + 1 : i + 2]
+            kind = "literal" if escaped and not escaped.isalnum() else "other"
+            tokens.append((kind, {escaped}))
+            i += 2
+        elif ch == "[":
+            close = regex.find("]", i + 2)
+            body = regex[i + 1 : close] if close != -1 else ""
+            plain = close != -1 and body and not set(body) & {"^", "-", "\\", "[", ":"}
+            tokens.append(("class", set(body)) if plain else ("other", None))
+            i = close + 1 if close != -1 else len(regex)
+        elif ch == "(":
+            depth, j = 0, i
+            while j < len(regex):
+                if regex[j] == "\\":
+                    j += 1
+                elif regex[j] == "(":
+                    depth += 1
+                elif regex[j] == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            tokens.append(("other", None))
+            i = j + 1
+        elif ch in "?*{+":
+            tokens.append(("quantifier", {ch}))
+            i = regex.find("}", i) + 1 if ch == "{" else i + 1
+            i = i or len(regex)
+        elif ch in _REGEX_SYNTAX:
+            tokens.append(("other", None))
+            i += 1
+        else:
+            tokens.append(("literal", {ch}))
+            i += 1
+    return tokens
+
+
+def required_texts(regex: str) -> list[str] | None:
+    """Texts of which every match of `regex` contains at least one, or None when none can be
+    told: the longest run of plain characters outside groups (`E\\+` gives '+', `^#(…)` '#'),
+    else a plain class's characters. A regex with a top-level | or an inline flag gives None."""
+    if "(?" in regex.replace("(?:", "") or top_level_alternation(regex):
+        return None
+    tokens = _tokens(regex)
+    runs, run, classes = [], "", []
+    for position, (kind, texts) in enumerate(tokens):
+        following = tokens[position + 1] if position + 1 < len(tokens) else ("other", None)
+        optional = following[0] == "quantifier" and following[1] != {"+"}
+        if kind == "literal" and not optional:
+            run += next(iter(texts))
+            if following[0] == "quantifier":  # x+: x is there, what follows it may not be
+                runs.append(run)
+                run = ""
+            continue
+        if kind == "class" and not optional:
+            classes.append(sorted(texts))
+        if kind != "quantifier":
+            runs.append(run)
+            run = ""
+    runs.append(run)
+    longest = max(runs, key=len)
+    if longest:
+        return [longest]
+    return classes[0] if classes else None
+
+
+def top_level_alternation(regex: str) -> bool:
+    """Whether a regex has a | outside any group (`^a|b` also matches 'b' anywhere)."""
+    depth, escaped = 0, False
+    for ch in regex:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+    return False
 
 
 class SuiteNotCompilable(ValueError):
@@ -116,6 +213,19 @@ class _Compiler:
             case "expect_column_values_to_match_regex":
                 column = self.column(kwargs["column"])
                 found = f"not regexp_matches({column}, {self.bind(rule, 're', kwargs['regex'])})"
+            case "expect_column_values_to_not_match_regex":
+                column = self.column(kwargs["column"])
+                regex = kwargs["regex"]
+                found = f"regexp_matches({column}, {self.bind(rule, 're', regex)})"
+                if texts := required_texts(regex):
+                    # Almost no cell holds what the rule looks for (#DIV/0!, 9.1E+17): a plain
+                    # substring test spares the regex on every cell of a national feed, where
+                    # the cell rules run on every column.
+                    guard = " or ".join(
+                        f"contains({column}, {self.bind(rule, f'text{n}', text)})"
+                        for n, text in enumerate(texts)
+                    )
+                    found = f"({guard}) and {found}"
             case "expect_column_values_to_have_valid_credit_code_check_character":
                 found = f"not credit_code_check_matches({self.column(kwargs['column'])})"
             case "expect_column_pair_values_a_to_be_greater_than_b":

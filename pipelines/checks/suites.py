@@ -40,9 +40,13 @@ class Rule:
         A pair rule (a date after the period's end) is about its dated column; derived columns
         (period__end, value_ytd__previous) report on the column they come from.
         """
-        named = self.kwargs.get("column") or self.kwargs.get("column_B")
-        if named in PERIOD_COLUMNS:
-            named = self.kwargs.get("column_A")
+        named = self.kwargs.get("column")
+        if named is None:
+            # Only a pair's derived period column defers to its dated column: a rule on
+            # `period` itself (a month that did not parse) names the period, shown as typed.
+            named = self.kwargs.get("column_B")
+            if named in PERIOD_COLUMNS:
+                named = self.kwargs.get("column_A")
         return (named or "").split("__")[0] or None
 
     @property

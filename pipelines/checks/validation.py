@@ -5,14 +5,18 @@ be negative, found -5"). Two engines read the same suite: `duckdb` (the default)
 one SQL scan, so a national feed of millions of rows never leaves the database; `gx` runs Great
 Expectations' own pandas engine, for district-sized batches or to cross-check the first. Both
 write the rows they flag to the connection's temporary `suite_findings` table.
+
+Then the same engine runs the history suite (`pipelines/checks/history.py`): figures a hundred
+times away from the department's own history, and corrections that would empty a register.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import duckdb
 
+from pipelines.checks.history import Doubt, confirmed, find_doubts, frame_sql, load_doubt_rules
 from pipelines.checks.suite_sql import compile_suite
 from pipelines.checks.suites import Rule, load_rules
 from pipelines.files.contracts import Contract, load_contract
@@ -40,12 +44,15 @@ class Finding:
     value_found: str | None
     reason_en: str
     reason_zh: str
+    # The Excel column letter the value was read from (ledger.submission_columns.source_column).
+    column_letter: str | None = None
 
 
 @dataclass(frozen=True)
 class Verdict:
     """A submission's validation outcome: how many rows broke rules, the first few findings
-    (for the ledger's message; all of them are in quarantine) and any file-level failure."""
+    (for the ledger's message; all of them are in quarantine), any file-level failure, and the
+    figures the history suite questions (`doubts`), with whether the file confirms them."""
 
     rows_checked: int
     quarantined_rows: int
@@ -54,6 +61,8 @@ class Verdict:
     file_errors: list[tuple[str, str]]
     expectations_run: int
     expectations_failed: int
+    doubts: list[Doubt] = field(default_factory=list)
+    doubts_confirmed: bool = False
 
 
 def input_sql(contract: Contract) -> str:
@@ -104,7 +113,60 @@ def validate_submissions(
         file_errors = run_gx(con, contract, rules, input_sql(contract), submission_ids)
     else:
         file_errors = run_sql_engine(con, contract, rules, submission_ids, rows)
-    return collect_verdicts(con, contract, rules, submission_ids, rows, file_errors)
+    verdicts = collect_verdicts(con, contract, rules, submission_ids, rows, file_errors)
+    doubts = find_doubts(con, contract, submission_ids, engine)
+    judged = frame_sql(contract) is not None
+    confirming = confirmed(con, list(doubts))
+    letters = column_letters(con, list(doubts))
+    return {
+        submission_id: replace(
+            verdict,
+            doubts=in_sheet_order(
+                [
+                    replace(d, column_letter=letters.get((submission_id, d.column)))
+                    for d in doubts.get(submission_id, [])
+                ]
+            ),
+            doubts_confirmed=submission_id in confirming,
+            # The history suite's rules count with the feed's in the check's metadata.
+            expectations_run=verdict.expectations_run + (len(load_doubt_rules()) if judged else 0),
+            expectations_failed=verdict.expectations_failed
+            + len({d.rule for d in doubts.get(submission_id, [])}),
+        )
+        for submission_id, verdict in verdicts.items()
+    }
+
+
+def in_sheet_order(doubts: list[Doubt]) -> list[Doubt]:
+    """Questioned figures as a clerk reads the sheet: by row, then column (A … Z, AA …); the
+    registers after them."""
+    return sorted(
+        doubts,
+        key=lambda d: (
+            d.kind == "register",
+            d.excel_row or 0,
+            len(d.column_letter or ""),
+            d.column_letter or "",
+            d.kind,
+            str(d.period),
+        ),
+    )
+
+
+def column_letters(
+    con: duckdb.DuckDBPyConnection, submission_ids: list[str]
+) -> dict[tuple[str, str], str]:
+    """The Excel column letter each submission's contract columns were read from."""
+    if not submission_ids:
+        return {}
+    return {
+        (submission_id, column): letter
+        for submission_id, column, letter in con.execute(
+            "select submission_id, column_name, source_column from ledger.submission_columns "
+            "where submission_id in (select unnest($ids)) and source_column is not null",
+            {"ids": submission_ids},
+        ).fetchall()
+    }
 
 
 def run_sql_engine(
@@ -161,6 +223,7 @@ def collect_verdicts(
     }
     examples: dict[str, list[Finding]] = {}
     headers = {c.name: c.header_zh for c in contract.columns}
+    letters = column_letters(con, submission_ids)
     for submission_id, row_number, expectation, value_found in con.execute(
         "select submission_id, row_number, expectation, value_found from suite_findings "
         "qualify row_number() over (partition by submission_id "
@@ -178,6 +241,7 @@ def collect_verdicts(
                 value_found=value_found,
                 reason_en=rule.reason_en,
                 reason_zh=rule.reason_zh,
+                column_letter=letters.get((submission_id, rule.column)) if rule.column else None,
             )
         )
     verdicts = {}

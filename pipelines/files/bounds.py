@@ -14,7 +14,8 @@ can act on:
   once here with a cap, counting the bytes it really yields (a central directory may lie), while
   each sheet's XML is scanned for the furthest cell holding a value;
 - .xls: the compound file's Workbook stream, whose cell records give each sheet's extent;
-- sheets per workbook (`MAX_SHEETS`), cells per sheet (`MAX_SHEET_CELLS`).
+- sheets per workbook (`MAX_SHEETS`), cells per sheet (`MAX_SHEET_CELLS`);
+- a CSV line's bytes (`CSV_LINE_BYTES`) and cells (`CSV_CELLS_PER_ROW`), while it streams.
 
 CSV is streamed in one pass with bounded memory, so it needs no row limit; its cells are bounded
 by the csv module's field limit (`CSV_CELL_CHARS`, see
@@ -63,6 +64,11 @@ MAX_SHEET_CELLS = 2_000_000
 # The csv module refuses a cell longer than its field limit (131,072 characters by default, left
 # unchanged); a spreadsheet cell holds at most 32,767, so nothing a clerk typed is near it.
 CSV_CELL_CHARS = csv.field_size_limit()
+# A CSV line is measured while it streams, before it is split into cells: one line of millions of
+# short cells ("ab,ab,…") would otherwise cost gigabytes as Python strings and minutes of header
+# matching. A clerk's row of 30 columns is a few kilobytes; Excel allows 16,384 columns.
+CSV_LINE_BYTES = 1 << 20
+CSV_CELLS_PER_ROW = 16_384
 
 ZIP_WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 CFB_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")

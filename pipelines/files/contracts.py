@@ -59,6 +59,10 @@ class Contract:
     quarantine_threshold: float
     columns: tuple[Column, ...] = field(default=())
     annual_departments: tuple[str, ...] = ()
+    # Which values of `sends_column` (事项类型, 指标代码) each department reports, when the feed
+    # is shared by departments that each report their own kind of row.
+    sends_column: str | None = None
+    sends: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -71,6 +75,10 @@ class Contract:
     def cadence_of(self, department: str) -> str:
         """How often a department sends this feed: the feed's cadence unless it reports yearly."""
         return "annual" if department in self.annual_departments else self.cadence
+
+    def sent_by(self, department: str) -> tuple[str, ...] | None:
+        """The kinds of row (`sends_column` values) a department reports; None: any."""
+        return dict(self.sends).get(department)
 
 
 _BRACKETED = re.compile(r"[(\[（【].*?[)\]）】]")
@@ -115,4 +123,9 @@ def load_contract(feed: str) -> Contract:
         annual_departments=tuple(raw.get("annual_departments", ())),
         quarantine_threshold=float(raw["quarantine_threshold"]),
         columns=columns,
+        sends_column=raw.get("sends", {}).get("column"),
+        sends=tuple(
+            (department, tuple(kinds))
+            for department, kinds in raw.get("sends", {}).get("by_department", {}).items()
+        ),
     )

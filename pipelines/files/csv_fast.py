@@ -7,10 +7,11 @@ many columns as the first data row, strict, each row numbered by its position. D
 GBK, so GB18030 is re-encoded to UTF-8 first in a byte stream, never record by record.
 
 DuckDB and the csv module read some text differently (DuckDB trims a space beside a quote, skips
-blank lines and stops at a lone carriage return), and a row's position gives its source line only
-when every record is one line. So a file is taken here only when both read it alike, and checked
-again after DuckDB has read it; any other file (ragged rows, a line break in a cell, bad bytes, a
-cut-off last line) is left to the Python path, whose messages tell the clerk what is wrong.
+blank lines and stops at a lone carriage return in a file of LF lines), and a row's position
+gives its source line only when every record is one line. So a file is taken here only when
+both read it alike, and checked again after DuckDB has read it; any other file (ragged rows, a
+line break in a cell, bad bytes, a cut-off last line, LF and CRLF mixed) is left to the Python
+path, whose messages tell the clerk what is wrong.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pipelines.store.warehouse import quote_identifier
 
 CHUNK_BYTES = 1 << 22
 # A byte-order mark starting a line after the first (two files pasted together).
-LINE_MARK = b"\n" + codecs.BOM_UTF8
+LINE_MARKS = (b"\n" + codecs.BOM_UTF8, b"\r" + codecs.BOM_UTF8)
 # A character that Python's str.strip() keeps, as an RE2 class: a row without one in its loaded
 # cells is blank, and the Python path leaves it out (`pipelines.files.headers.is_blank`).
 FILLED = r"[^\t\n\x{0b}\f\r\x{1c}-\x{1f} \x{85}\p{Z}]"
@@ -43,6 +44,8 @@ class PlainCsv:
     skip: int
     columns: int
     lines: int
+    # Excel for Mac ends lines with a lone CR: DuckDB is told so (it finds LF and CRLF itself).
+    cr_only: bool = False
 
     def source(self, target: str) -> tuple[str, dict]:
         """SQL reading the data rows as text, each with its line as `row_number`.
@@ -51,11 +54,13 @@ class PlainCsv:
         failed statement would abort the caller's transaction, and the Python path must still
         be able to read the file and tell the clerk what is wrong.
         """
+        new_line = "new_line = '\\r', " if self.cr_only else ""
         sql = (
             "(select ordinality + $skip as row_number, * from read_csv($path, header = false, "
             "skip = $skip, auto_detect = false, columns = $columns, delim = ',', quote = '\"', "
-            "escape = '\"', strict_mode = true, max_line_size = $max_line, ignore_errors = true, "
-            "store_rejects = true, rejects_table = $errors, rejects_scan = $scans) with ordinality)"
+            f"escape = '\"', {new_line}strict_mode = true, max_line_size = $max_line, "
+            "ignore_errors = true, store_rejects = true, rejects_table = $errors, "
+            "rejects_scan = $scans) with ordinality)"
         )
         errors, scans = rejects_tables(target)
         return sql, {
@@ -100,11 +105,13 @@ def rejects_tables(target: str) -> tuple[str, str]:
 def line_chunks(handle: BinaryIO) -> Iterator[bytes]:
     """The file in chunks that end after a line break, so that no character and no two-byte
     pattern straddles two chunks (a line longer than a chunk is cut: DuckDB refuses it anyway).
+    A file of Excel for Mac has no LF: its chunks end after a CR that is not the block's last
+    byte (a LF may follow that one).
     """
     carry = b""
     while block := handle.read(CHUNK_BYTES):
         block = carry + block
-        cut = block.rfind(b"\n") + 1 or len(block)
+        cut = block.rfind(b"\n") + 1 or block.rfind(b"\r", 0, len(block) - 1) + 1 or len(block)
         carry = block[cut:]
         yield block[:cut]
     if carry:
@@ -124,26 +131,31 @@ def utf8_chunks(handle: BinaryIO, encoding: str, copy: Path) -> Iterator[bytes]:
             yield text
 
 
-def plain_lines(chunks: Iterable[bytes], marked: bool) -> int | None:
-    """How many lines the UTF-8 chunks hold, or None when DuckDB may read them unlike the csv
-    module: a last line without its line break (the Python path checks for a cut-off file),
-    line breaks other than all \\n or all \\r\\n, a space beside a quote, or, in a file
-    `marked` UTF-8 by a byte-order mark, a line starting with another mark (the Python path
-    decodes each line on its own and drops it)."""
-    lines = returns = pairs = 0
+def plain_lines(chunks: Iterable[bytes], marked: bool) -> tuple[int, bool] | None:
+    """How many lines the UTF-8 chunks hold and whether a lone CR ends them, or None when
+    DuckDB may read them unlike the csv module: a last line without its line break (the Python
+    path checks for a cut-off file), line breaks other than all \\n, all \\r\\n or all \\r (Excel
+    for Mac), a space beside a quote, or, in a file `marked` UTF-8 by a byte-order mark, a line
+    starting with another mark (the Python path decodes each line on its own and drops it)."""
+    feeds = returns = pairs = 0
     chunk = b""
     for chunk in chunks:
-        if marked and (LINE_MARK in chunk or (lines and chunk.startswith(codecs.BOM_UTF8))):
+        if marked and (
+            any(mark in chunk for mark in LINE_MARKS)
+            or ((feeds or returns) and chunk.startswith(codecs.BOM_UTF8))
+        ):
             return None
-        lines += chunk.count(b"\n")
+        feeds += chunk.count(b"\n")
         if b"\r" in chunk:
             returns += chunk.count(b"\r")
             pairs += chunk.count(b"\r\n")
         if b'"' in chunk and (b' "' in chunk or b'" ' in chunk):
             return None
-    if not chunk.endswith(b"\n") or returns not in (0, lines) or pairs != returns:
+    if returns and not feeds:
+        return (returns, True) if chunk.endswith(b"\r") else None
+    if not chunk.endswith(b"\n") or returns not in (0, feeds) or pairs != returns:
         return None
-    return lines
+    return feeds, False
 
 
 def plain_csv(
@@ -173,4 +185,5 @@ def plain_csv(
         return None
     if lines is None:
         return None
-    return PlainCsv(copy if encoding == "gb18030" else path, first, columns, lines)
+    count, cr_only = lines
+    return PlainCsv(copy if encoding == "gb18030" else path, first, columns, count, cr_only)

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 
@@ -63,7 +64,7 @@ def detect_encoding(path: Path) -> str:
         try:
             codecs.getincrementaldecoder("utf-8")().decode(head[3:], final=len(head) < SNIFF_BYTES)
         except UnicodeDecodeError as error:
-            line = head[: 3 + error.start].count(b"\n") + 1
+            line = len(re.findall(rb"\r\n|\r|\n", head[: 3 + error.start])) + 1
             raise FileRejected(
                 f"The file is marked as UTF-8 (it starts with a byte-order mark) but line {line} "
                 "is not UTF-8 text: it was written in another encoding (probably GBK) and "
@@ -92,11 +93,64 @@ def detect_encoding(path: Path) -> str:
     return "gb18030"
 
 
-def decoded_lines(handle: Iterator[bytes], encoding: str) -> Iterator[str]:
-    """The file's lines as text, one at a time, so a bad byte is reported with its line.
+def raw_lines(handle: BinaryIO) -> Iterator[bytes]:
+    """The file's lines as bytes, each with its line break, whichever break Excel wrote.
 
-    Splitting bytes on newlines is safe: no UTF-8 or GB18030 multi-byte character holds 0x0A.
+    Excel for Windows ends lines with CRLF, Excel for Mac's "CSV (Macintosh)" with a lone CR,
+    other exports with LF, and a file pasted together from two may mix them: every one ends a
+    line here, as Excel reads them. A lone CR inside a quoted cell ends a line too, and the csv
+    module joins the lines back into the cell with the CR kept, as it does for a LF.
+    Splitting bytes is safe: no UTF-8 or GB18030 multi-byte character holds 0x0A or 0x0D. A CR
+    ending a chunk is held back, its LF may start the next.
     """
+    pending: list[bytes] = []
+    number = 0  # lines yielded so far
+    while block := handle.read(csv_fast.CHUNK_BYTES):
+        if pending and pending[-1].endswith(b"\r"):
+            if block.startswith(b"\n"):
+                pending.append(b"\n")
+                block = block[1:]
+            yield b"".join(pending)
+            number += 1
+            pending = []
+        lines = block.splitlines(keepends=True)
+        if not lines:
+            continue
+        if len(lines) == 1 and not lines[0].endswith((b"\n", b"\r")):
+            pending.append(block)  # a line longer than a chunk: kept in pieces, joined once
+            if sum(map(len, pending)) > bounds.CSV_LINE_BYTES:
+                raise line_too_long(number + 1)
+            continue
+        if pending:
+            lines[0] = b"".join([*pending, lines[0]])
+            pending = []
+        if not lines[-1].endswith(b"\n"):
+            pending.append(lines.pop())
+        for line in lines:
+            number += 1
+            if len(line) > bounds.CSV_LINE_BYTES:
+                raise line_too_long(number)
+            yield line
+    if pending:
+        if sum(map(len, pending)) > bounds.CSV_LINE_BYTES:
+            raise line_too_long(number + 1)
+        yield b"".join(pending)
+
+
+def line_too_long(number: int) -> FileRejected:
+    """A line longer than any table row: refused before it is split into cells."""
+    limit = bounds.CSV_LINE_BYTES // 1024
+    return FileRejected(
+        f"Line {number} is longer than {limit:,} KB, far longer than a row of a table: the file "
+        "is damaged, or it is not a table of this feed. Save it from Excel as CSV or .xlsx "
+        "from the department template and send it again.",
+        f"第{number}行超过 {limit:,} KB，远超表格一行的长度：文件可能已损坏，或不是本报表的表格。"
+        "请按部门模板从 Excel 另存为 CSV 或 .xlsx 后重新报送。",
+    )
+
+
+def decoded_lines(handle: Iterator[bytes], encoding: str) -> Iterator[str]:
+    """The file's lines as text, one at a time, so a bad byte is reported with its line."""
     name = "GBK" if encoding == "gb18030" else "UTF-8"
     for number, line in enumerate(handle, start=1):
         try:
@@ -119,6 +173,15 @@ def csv_records(handle: Iterator[bytes], encoding: str) -> Iterator[tuple[int, l
     start = 1
     try:
         for cells in reader:
+            if len(cells) > bounds.CSV_CELLS_PER_ROW:
+                raise FileRejected(
+                    f"Line {start} has {len(cells):,} cells, more than the "
+                    f"{bounds.CSV_CELLS_PER_ROW:,} columns Excel allows: it is not a row of a "
+                    "table. Save the file from Excel as CSV or .xlsx and send it again.",
+                    f"第{start}行有 {len(cells):,} 个单元格，超过 Excel 允许的 "
+                    f"{bounds.CSV_CELLS_PER_ROW:,} 列，不是表格的一行。请从 Excel 另存为 CSV 或 "
+                    ".xlsx 后重新报送。",
+                )
             yield start, cells
             start = reader.line_num + 1
     except csv.Error as error:
@@ -226,7 +289,7 @@ def refuse_cut_off(path: Path, last: tuple[int, list[str]] | None, width: int) -
         return
     with open(path, "rb") as handle:
         handle.seek(-1, os.SEEK_END)
-        if handle.read(1) == b"\n":
+        if handle.read(1) in (b"\n", b"\r"):  # a CR ends the lines of Excel for Mac
             return
     line, cells = last
     raise FileRejected(
@@ -252,7 +315,7 @@ def load_csv(
     """
     encoding = detect_encoding(path)
     with tempfile.TemporaryDirectory(prefix="workplan-") as workdir, open(path, "rb") as handle:
-        records = csv_records(handle, encoding)
+        records = csv_records(raw_lines(handle), encoding)
         head = take_head(records)
         try:
             match = match_header([cells for _, cells in head], contract)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.files import bounds
+from pipelines.files import bounds, units
 from pipelines.files.contracts import Column, Contract
 from pipelines.files.csv_reader import load_csv
 from pipelines.files.headers import (
@@ -29,6 +29,7 @@ from pipelines.files.headers import (
     labelled_values,
 )
 from pipelines.files.rejection import FileRejected
+from pipelines.files.row_kinds import classify_rows, skipped_rows
 from pipelines.files.workbook import load_workbook
 from pipelines.store.warehouse import quote_identifier
 
@@ -37,13 +38,21 @@ CSV_SUFFIXES = {".csv", ".txt"}
 # before it allocates them (see pipelines.files.bounds), and Excel saves .xlsx unless told
 # otherwise.
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+# The line an official document puts above a table's title: 附件2, 附表1, 表3.
+ATTACHMENT = re.compile(r"^(附件|附表|表)\s*[\d一二三四五六七八九十]*\s*[:：]?$")
+# What clerks type in a cell that has nothing to report: dashes of every width, a slash, 无.
+EMPTY_MARKERS = (
+    "('-', '--', '—', '——', '–', '－', '―', '/', '／', '\\', '无', '暂无', '空', '未交付', "
+    "'未开工', '未投用', '未填')"
+)
 
 
 def describe_surroundings(
     con: duckdb.DuckDBPyConnection, target: str, match: HeaderMatch, above: list[list[str]]
 ) -> None:
-    """Set the title (the first unlabelled line above the header) and the labelled lines above
-    and below the table, which are submission metadata, never data."""
+    """Set the title (the first line above the header led by an unlabelled cell), the labelled
+    lines above and below the table, which are submission metadata, never data, and the units
+    the lines above the table name for its figures (`unit_line`)."""
     cells = ", ".join(f"c{i}" for i in range(match.width))
     footers = con.execute(
         f"select [{cells}] from {quote_identifier(target)} where row_kind = 'footer' "
@@ -51,10 +60,33 @@ def describe_surroundings(
     ).fetchall()
     lines = [row for row in above if not is_blank(row)]
     match.metadata = labelled_values(lines + [row for (row,) in footers])
-    titles = [row for row in lines if not LABELLED_VALUE.search("  ".join(row))]
-    match.title = (
-        next((cell.strip() for cell in titles[0] if cell.strip()), None) if titles else None
-    )
+    # The title leads its line; a 单位：万元 or 制表日期 beside it at the right does not make the
+    # line a label, while a line led by a label (填报单位：…), a unit or 附件2 is no title.
+    leads = [next(cell.strip() for cell in row if cell.strip()) for row in lines]
+    titles = [
+        lead
+        for lead in leads
+        if not (LABELLED_VALUE.search(lead) or units.as_unit(lead) or ATTACHMENT.match(lead))
+    ]
+    match.title = titles[0] if titles else None
+    # 单位：万元 as a labelled line, in a title's brackets, or a cell that is a unit alone.
+    line = units.line_units(match.table_unit)
+    for row in lines:
+        line += [u for cell in row if cell.strip() for u in units.units_named(cell)]
+    match.unit_line = list(dict.fromkeys(line))
+
+
+def settle_units(match: HeaderMatch, contract: Contract) -> None:
+    """Settle the unit each column's figures are in (`match.units`), from its header, a parent
+    header over it, a unit row or a 单位 line; refuse the file naming the column and the unit
+    when that unit does not convert exactly to the contract's."""
+    columns = [c for c in contract.columns if c.name in match.positions]
+    match.units = units.column_units(columns, match.header_units, match.unit_line)
+    for column in columns:
+        unit = match.units[column.name]
+        if unit is not None:
+            header = match.headers[column.name]
+            units.refuse_unit(column, unit, match.positions[column.name], header)
 
 
 def decimals_in(text: str) -> int:
@@ -133,19 +165,37 @@ def load_file(
             f"不接受“{suffix or '无扩展名'}”类型的文件；请报送 .xlsx、.xls 或 .csv 文件。",
         )
     describe_surroundings(con, target, match, above)
-    match.warnings = ignored_columns(match) + reconcile_totals(con, target, match, contract)
+    settle_units(match, contract)
+    classify_rows(con, target, match)
+    # The reader's own warnings (hidden sheets not read) come first.
+    match.warnings = [
+        *match.warnings,
+        *ignored_columns(match),
+        *skipped_rows(con, target),
+        *reconcile_totals(con, target, match, contract),
+    ]
     return match
 
 
 def canonical_select(match: HeaderMatch, contract: Contract, source: str) -> str:
     """SQL selecting the contract's columns, as trimmed text, from a loaded file's data rows.
 
-    Blank, total (合计/小计/总计) and footer rows are dropped here, before anything counts them.
+    Blank, total (合计/小计/总计) and footer rows are dropped here, before anything counts them,
+    as are the rows `pipelines.files.row_kinds` tells are not data (以下空白, 其中, 栏次, a
+    header printed again, a section heading).
     """
     parts = ["row_number"]
     for column in contract.columns:
         pos = match.positions.get(column.name)
-        expr = f"nullif(trim(c{pos}), '')" if pos is not None else "null::varchar"
+        if pos is None:
+            expr = "null::varchar"
+        elif column.required:
+            expr = f"nullif(trim(c{pos}), '')"
+        else:
+            # An optional cell left as —, / or 无 is empty, not a value that fails to parse; a
+            # required one keeps the marker so its rule names what was typed.
+            cell = f"trim(c{pos})"
+            expr = f"case when {cell} in {EMPTY_MARKERS} then null else nullif({cell}, '') end"
         parts.append(f"{expr} as {quote_identifier(column.name)}")
     any_value = " or ".join(
         f"nullif(trim(c{pos}), '') is not null" for pos in sorted(match.positions.values())

@@ -1,4 +1,6 @@
-"""Tell the rows below a header that are not data: 合计, 小计 and footer rows (填报人：…).
+"""Tell the rows below a header that are not data: 合计, 小计 and footer rows (填报人：…), and
+the rows that hold no item of their own (以下空白, 其中 breakdowns, 栏次 rows, section headings,
+a header printed again on each page), which are skipped with one warning per kind.
 
 The test runs in DuckDB over every row, so a national file is classified in one scan.
 """
@@ -19,29 +21,80 @@ TOTAL_CELL = rf"^{_SPACE}\p{{Han}}{{0,4}}{_SPACE}[合总]{_SPACE}计{_SPACE}[:�
 SUBTOTAL_CELL = rf"^{_SPACE}\p{{Han}}{{0,4}}{_SPACE}小{_SPACE}计{_SPACE}[:：]?{_SPACE}$"
 
 
+# Rows below a header that hold no item of their own, each kind told by a pattern over its
+# non-blank cells (spaces removed):
+# - 'end_marker': 以下空白 / 以下无数据 / 此页空白, which closes the table;
+# - 'breakdown': a row labelled 其中 (其中：外资项目), a part of the row above, not a new item;
+# - 'column_numbers': a 栏次 row (甲 乙 1 2 3…) printed again under a page's header;
+# - 'section': a heading such as 一、招商引资项目 or （二）省级重点, alone in its row (or merged
+#   across it, which fills every cell with it).
+END_MARKER = (
+    r"^[(（]?(本页|此页|本表)?(以下|以下各行|此下|下)?(为?空白|无数据|无内容|无记录|空|无|为空|"
+    r"无正文|未填)[)）。.]?$"
+)
+BREAKDOWN = r"^[(（]?其中[)）]?([:：、,，].*|[^\d].*)?$"
+COLUMN_NUMBER = r"^(栏次|栏号|行次|序号|[甲乙丙丁戊己庚辛壬癸]|\d{1,3})$"
+COLUMN_LABEL = r"^(栏次|栏号|行次|甲|乙)$"
+# What a row of one of the kinds above, or a total or footer, holds: one alternation of words
+# over the row's text (a character class such as [空无、）] let through a quarter of a national
+# registrations file, whose names hold them, into the patterns below). Only rows holding one of
+# these words, a lone short cell or a heading's start reach the patterns.
+# A row that is one short mark (空, 无, 暂无, 未填…) and a section heading's start (一、, （二）)
+# are alternatives of the same pattern, anchored, so each row's text is scanned once.
+HINT = (
+    "计|:|：|其中|栏|以下|空白|无数据|无记录|无内容|本页|此页|甲"
+    r"|^[\s\p{Z}]*[(（]?(为|暂)?(空|无|未填)[)）。.]?[\s\p{Z}]*$"
+    r"|^[\s\p{Z}]*([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])"
+)
+SECTION = r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]).+$"
+# Row kinds a reader skips with a warning, the words naming each in that warning.
+SKIPPED = {
+    "end_marker": ("end-of-table marks (以下空白)", "表格结束标记（以下空白等）"),
+    "breakdown": ("其中 rows, parts of the row above", "“其中”分项行（属于上一行的组成部分）"),
+    "column_numbers": ("栏次 rows (column numbers)", "栏次行（甲、乙、1、2…）"),
+    "repeated_header": ("the header printed again", "重复出现的表头（如分页打印的表头）"),
+    "section": ("section headings", "分组标题行（如“一、…”）"),
+}
+
+
 def materialise(
     con: duckdb.DuckDBPyConnection, target: str, source: str, params: dict, width: int
 ) -> None:
     """Create temp table `target` (row_number, c0..cN, row_kind) from the data rows in `source`.
 
-    row_kind tells the rows a reader must not count: 'total' (合计, 总计), 'subtotal' (小计) and
-    'footer' (a row led by a label such as 填报人：); the rest are 'data'.
+    row_kind tells the rows a reader must not count: 'total' (合计, 总计), 'subtotal' (小计),
+    'footer' (a row led by a label such as 填报人：) and the kinds in `SKIPPED` (以下空白, 其中,
+    栏次, a section heading); the rest are 'data'.
     """
     names = [f"c{i}" for i in range(width)]
     cells = f"[{', '.join(names)}]"
-    # Only a row with 计 (合计, 小计, 总计) or a colon (填报人：) can be a total or a footer: the
-    # regexes run on those rows alone, not on every row of a national file.
+    # Only a row matching `HINT` (计 of 合计/小计/总计, a colon of 填报人：, a word of another
+    # kind, a lone mark, a heading's start) can be other than data: the patterns run on those
+    # rows alone, not on every row of a national file.
     text = f"concat({', '.join(names)})"
+    hint = f"regexp_matches({text}, $hint)"
+    squeezed = ", ".join(f"regexp_replace({n}, $space, '', 'g')" for n in names)
+    filled = f"list_filter([{squeezed}], lambda x: x <> '')"
+    every = (
+        "len({cells}) > 0 and len(list_filter({cells}, lambda x: not regexp_matches(x, ${p}))) = 0"
+    )
     con.execute(
         f"create or replace temp table {quote_identifier(target)} as "
         f"select row_number, {', '.join(names)}, case "
-        f"when not (contains({text}, '计') or contains({text}, ':') or contains({text}, '：')) "
-        "then 'data' "
+        f"when not ({hint}) then 'data' "
         f"when len(list_filter({cells}, lambda x: regexp_matches(x, $total))) > 0 then 'total' "
         f"when len(list_filter({cells}, lambda x: regexp_matches(x, $subtotal))) > 0 "
         "then 'subtotal' "
         f"when regexp_matches(coalesce(list_filter({cells}, lambda x: regexp_matches(x, $filled))"
         "[1], ''), $footer) then 'footer' "
+        f"when {every.format(cells=filled, p='end')} then 'end_marker' "
+        f"when len(list_filter({filled}, lambda x: regexp_matches(x, $breakdown))) > 0 "
+        "then 'breakdown' "
+        f"when {every.format(cells=filled, p='numbers')} and "
+        f"len(list_filter({filled}, lambda x: regexp_matches(x, $labels))) > 0 "
+        "then 'column_numbers' "
+        f"when len(list_distinct({filled})) = 1 and regexp_matches({filled}[1], $section) "
+        "then 'section' "
         f"else 'data' end as row_kind from {source}",
         params
         | {
@@ -49,5 +102,72 @@ def materialise(
             "subtotal": SUBTOTAL_CELL,
             "footer": FOOTER_CELL,
             "filled": r"[^\s\p{Z}]",
+            "hint": HINT,
+            "space": r"[\s\p{Z}]+",
+            "end": END_MARKER,
+            "breakdown": BREAKDOWN,
+            "numbers": COLUMN_NUMBER,
+            "labels": COLUMN_LABEL,
+            "section": SECTION,
         },
     )
+
+
+LISTED_ROWS = 20
+
+
+def classify_rows(con: duckdb.DuckDBPyConnection, target: str, match) -> None:
+    """Mark a page's header printed again as 'repeated_header', so that nothing counts it as a
+    bad row. It is told by its cells equal to the header's own text at every template column it
+    fills, two at least, or by the file's title alone in the row; rows holding none of those
+    texts are passed over at the cost of a substring test."""
+    tests = []
+    for pos in sorted(set(match.positions.values())):
+        found = sorted(
+            {row[pos].strip() for row in match.header_texts if pos < len(row) and row[pos].strip()}
+        )
+        if found:
+            literals = ["'" + t.replace("'", "''") + "'" for t in found]
+            hints = " or ".join(f"contains(c{pos}, {literal})" for literal in literals)
+            tests.append((f"trim(c{pos})", f"({', '.join(literals)})", hints))
+    table = quote_identifier(target)
+    if len(tests) >= 2:
+        same = " + ".join(f"coalesce({cell} in {values}, false)::int" for cell, values, _ in tests)
+        filled = " + ".join(f"(nullif({cell}, '') is not null)::int" for cell, _, _ in tests)
+        hint = " or ".join(f"({hints})" for _, _, hints in tests)
+        con.execute(
+            f"update {table} set row_kind = 'repeated_header' "
+            f"where row_kind = 'data' and ({hint}) and ({same}) >= 2 and ({same}) = ({filled})"
+        )
+    if match.title:
+        # The title printed again over a page's header: alone in its row, or merged across it.
+        names = [f"c{i}" for i in range(match.width)]
+        first = f"coalesce({', '.join(names)})"
+        values = f"list_filter([{', '.join(f'trim({n})' for n in names)}], lambda x: x <> '')"
+        con.execute(
+            f"update {table} set row_kind = 'repeated_header' where row_kind = 'data' "
+            f"and contains({first}, $title) and list_distinct({values}) = [$title]",
+            {"title": match.title},
+        )
+
+
+def skipped_rows(con: duckdb.DuckDBPyConnection, target: str) -> list[tuple[str, str]]:
+    """One warning per kind of row skipped as not data, naming its rows."""
+    found = con.execute(
+        f"select row_kind, list(row_number order by row_number) from {quote_identifier(target)} "
+        f"where row_kind in ({', '.join(repr(k) for k in SKIPPED)}) group by row_kind"
+    ).fetchall()
+    warnings = []
+    for kind, rows in sorted(found, key=lambda f: list(SKIPPED).index(f[0])):
+        en, zh = SKIPPED[kind]
+        shown = ", ".join(str(r) for r in rows[:LISTED_ROWS])
+        shown_zh = "、".join(str(r) for r in rows[:LISTED_ROWS])
+        more_en = f" and {len(rows) - LISTED_ROWS} more" if len(rows) > LISTED_ROWS else ""
+        more_zh = f"等 {len(rows)} 行" if len(rows) > LISTED_ROWS else ""
+        warnings.append(
+            (
+                f"Row(s) {shown}{more_en}: {en}, not data; skipped.",
+                f"第 {shown_zh} 行{more_zh}为{zh}，不是数据，已跳过。",
+            )
+        )
+    return warnings

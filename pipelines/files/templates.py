@@ -4,6 +4,13 @@ Each template has the contract's Chinese headers (taken from `contracts/<feed>.y
 retyped), one example row that passes the feed's validation, drop-down lists where a column has
 allowed values, a hint on every column, and a 填表说明 sheet: what each column means, its type,
 unit and whether it is required, and when the file is due.
+
+The example row is recognisable by its content wherever it ends up: its names say 示例
+(`EXAMPLE_MARK`), which no real project, enterprise, scenic area, school or metric is called.
+On receipt (`drop_example_rows`) a row that still holds every marked example value is dropped
+with a warning, whatever its period or position, so a template sent back unfilled never stands
+for a month; a row holding some of them and real values in others is refused, since which of
+its cells are the department's cannot be told.
 """
 
 from __future__ import annotations
@@ -12,10 +19,15 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+import duckdb
 import xlsxwriter
 
+from pipelines.files import bounds
 from pipelines.files.contracts import FEEDS, Column, Contract, load_contract
+from pipelines.files.rejection import FileRejected
 from pipelines.settings import CATALOG_ROOT
+from pipelines.store.conform import PARSED_SUFFIX, SQL_TYPES
+from pipelines.store.warehouse import quote_identifier
 
 # Rows below the header that carry the drop-down lists and hints.
 VALIDATED_ROWS = 5000
@@ -30,7 +42,10 @@ TYPE_ZH = {
 # Months and text stay text (Excel turns 2024-03 into a date and drops a code's leading zeros).
 CELL_FORMATS = {"text": "@", "month": "@", "date": "yyyy-mm-dd"}
 CADENCE_ZH = {"monthly": "每月", "quarterly": "每季度", "annual": "每年"}
+# What makes an example value unmistakable: no real name holds it.
+EXAMPLE_MARK = "示例"
 # Example values by column where the type's own example would read oddly (a growth of 585.5%).
+# Every feed has at least one named column whose example holds EXAMPLE_MARK.
 EXAMPLES = {
     "project_code": "ZS2024-001",
     "project_name": "哈尔滨新区示例产业园项目",
@@ -38,12 +53,15 @@ EXAMPLES = {
     "credit_code": "91230109MA1C2H8Q0D",  # a valid code: its check character is right
     "enterprise_name": "哈尔滨新区示例科技有限公司",
     "industry": "软件和信息技术服务业",
-    "area": "太阳岛风景区",
+    "area": "示例景区（请替换为景区名称）",
     "school_project": "哈尔滨新区示例小学校",
-    "metric_name": "地区生产总值",
+    "metric_name": "地区生产总值（示例）",
     "unit": "亿元",
     "growth_pct": 6.3,
 }
+# What earlier templates wrote where the example's name was not yet marked 示例: a file made
+# from one of them still holds this example.
+LEGACY_EXAMPLES = {"area": "太阳岛风景区", "metric_name": "地区生产总值"}
 EXAMPLE_BY_TYPE = {
     "month": "2024-03",
     "date": dt.date(2024, 3, 5),
@@ -116,8 +134,18 @@ def write_instructions_sheet(workbook: xlsxwriter.Workbook, contract: Contract) 
         ("报送单位", "、".join(department_names(contract.departments))),
         ("报送周期", f"{cadence}报送；每月{contract.due_day}日前报送上月数据"),
         ("数据粒度", contract.grain),
-        ("填写方法", "在第一张工作表第2行起逐行填写（第2行为示例，可覆盖）；表头请勿修改。"),
+        (
+            "填写方法",
+            "在第一张工作表第2行起逐行填写（第2行为示例，请覆盖或删除：含“示例”的行不会"
+            "导入）；表头请勿修改。",
+        ),
     ]
+    if contract.sends_column:
+        # Who reports which kind of row: a row of another department's kind refuses the file.
+        header = next(c.header_zh for c in contract.columns if c.name == contract.sends_column)
+        names = dict(zip(contract.departments, department_names(contract.departments), strict=True))
+        split = "；".join(f"{names[d]}：{'、'.join(kinds)}" for d, kinds in contract.sends)
+        about.append(("报送分工", f"按“{header}”分工报送，各单位只填本单位的类型（{split}）"))
     for row, (label, text) in enumerate(about, start=2):
         sheet.write_string(row, 0, label, bold)
         sheet.write_string(row, 1, text, wrap)
@@ -168,3 +196,120 @@ def write_templates(folder: Path) -> dict[str, Path]:
     """Write every feed's template into `folder`; return the path written for each feed."""
     folder.mkdir(parents=True, exist_ok=True)
     return {feed: write_template(load_contract(feed), folder) for feed in FEEDS}
+
+
+def example_marks(contract: Contract) -> dict[str, str]:
+    """The columns whose example value is marked 示例, with that value: what recognises the
+    example row."""
+    marks = {}
+    for column in contract.columns:
+        value = example_value(column)
+        if isinstance(value, str) and EXAMPLE_MARK in value:
+            marks[column.name] = value
+    return marks
+
+
+def example_rows(contract: Contract) -> list[dict[str, object]]:
+    """The example row's values by column, as this template writes them and as earlier
+    templates did (`LEGACY_EXAMPLES`), without the period a clerk may have typed over."""
+    current = {
+        c.name: example_value(c)
+        for c in contract.columns
+        if c.type != "month" and example_value(c) != ""
+    }
+    legacy = current | {name: v for name, v in LEGACY_EXAMPLES.items() if name in current}
+    return [current] if legacy == current else [current, legacy]
+
+
+def drop_example_rows(
+    con: duckdb.DuckDBPyConnection, contract: Contract, submission_id: str, positions: dict
+) -> list[tuple[str, str]]:
+    """Delete from raw the submission's rows that are the template's example; return a warning
+    naming them (English, Chinese), or nothing when there are none.
+
+    A row is the example when every marked column the file has (`example_marks`) still holds
+    the example's value, whatever its period, figures or position; or when every column of
+    the example but its period holds the example's value (an earlier template's example, whose
+    names were not marked). A row holding some marked values beside other names is refused: it
+    is the example half overwritten, and which of its cells are the department's cannot be told.
+    """
+    marks = {name: value for name, value in example_marks(contract).items() if name in positions}
+    table = f"raw.{quote_identifier(contract.feed)}"
+    types = {c.name: c.type for c in contract.columns}
+    names = list(marks)
+    same = [f"coalesce(trim({quote_identifier(name)}) = ?, false)" for name in names]
+    contents, values = [], []
+    for example in example_rows(contract):
+        present = {name: value for name, value in example.items() if name in positions}
+        if len(present) < 2:
+            continue
+        parts = []
+        for name, value in present.items():
+            if types[name] == "text":
+                parts.append(f"coalesce(trim({quote_identifier(name)}) = ?, false)")
+                values.append(str(value))
+            else:
+                parsed = quote_identifier(name + PARSED_SUFFIX)
+                parts.append(f"coalesce({parsed} = try_cast(? as {SQL_TYPES[types[name]]}), false)")
+                values.append(str(value))
+        contents.append(f"({' and '.join(parts)})")
+    whole_content = " or ".join(contents) or "false"
+    flags = f"[{', '.join(same)}]" if same else "[]::boolean[]"
+    found = con.execute(
+        f"select row_number, {flags}, {whole_content} from {table} "
+        f"where submission_id = ? and ({' or '.join([*same, whole_content])}) order by row_number",
+        [*marks.values(), *values, submission_id, *marks.values(), *values],
+    ).fetchall()
+    whole = [row for row, marked, content in found if content or (marked and all(marked))]
+    for row, marked, content in found:
+        if not content and not all(marked):
+            raise half_example(contract, positions, row, names, marked)
+    if not whole:
+        return []
+    # The column that names the row: a marked one, else the first text column of the example.
+    shown = next(
+        c
+        for c in sorted(contract.columns, key=lambda c: c.name not in marks)
+        if c.type == "text" and c.name in positions
+    )
+    (text,) = con.execute(
+        f"select trim({quote_identifier(shown.name)}) from {table} "
+        "where submission_id = ? and row_number = ?",
+        [submission_id, whole[0]],
+    ).fetchone()
+    con.execute(
+        f"delete from {table} where submission_id = ? and list_contains(?, row_number)",
+        [submission_id, whole],
+    )
+    rows = ", ".join(map(str, whole))
+    rows_zh = "、".join(map(str, whole))
+    return [
+        (
+            f"Row(s) {rows} still hold the template's example ({shown.header_zh}: {text}) "
+            "and were not loaded.",
+            f"第{rows_zh}行仍是模板的示例行（{shown.header_zh}：{text}），未导入。",
+        )
+    ]
+
+
+def half_example(
+    contract: Contract, positions: dict, row: int, names: list[str], flags: list[bool]
+) -> FileRejected:
+    """A row that keeps part of the template's example: name the cells still holding it."""
+    headers = {c.name: c.header_zh for c in contract.columns}
+    kept = [
+        (bounds.column_letters(positions[name] + 1), headers[name])
+        for name, flag in zip(names, flags, strict=True)
+        if flag
+    ]
+    changed = [headers[name] for name, flag in zip(names, flags, strict=True) if not flag]
+    return FileRejected(
+        f"Row {row} is the template's example row partly overwritten: "
+        f"{', '.join(f'column {c} ({h})' for c, h in kept)} still hold(s) the example (示例) "
+        f"while {', '.join(changed)} hold(s) other values, so which of its cells are the "
+        "department's cannot be told. Overwrite every cell of the row with the department's "
+        "figures, or delete the row, and send the file again. Nothing from this file was loaded.",
+        f"第{row}行是部分改写的模板示例行：{'、'.join(f'{c} 列（{h}）' for c, h in kept)}"
+        f"仍为示例内容（含“示例”），而{'、'.join(changed)}已改为其他内容，无法判断哪些是本单位"
+        "数据。请将该行全部改为本单位数据或删除该行后重新报送。本文件未导入任何数据。",
+    )

@@ -12,9 +12,10 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.checks.suites import TEXT_SUFFIX
+from pipelines.files.bounds import column_letters
 from pipelines.files.contracts import Column, Contract
 from pipelines.files.headers import HeaderMatch
-from pipelines.files.units import column_unit, unit_factor
+from pipelines.files.units import unit_factor
 from pipelines.store.warehouse import quote_identifier, run_sql, sql_literal, table_kind
 
 # {col} is the raw text; {context} the submission's unit factor (numbers) or title year (months).
@@ -33,18 +34,24 @@ CONTEXT_FIELDS = {"integer": "unit_factor", "decimal": "unit_factor", "month": "
 def record_columns(
     con: duckdb.DuckDBPyConnection, contract: Contract, submission_id: str, match: HeaderMatch
 ) -> None:
-    """Record how this submission's columns read: header, unit and factor, and the title year."""
+    """Record how this submission's columns read: header, unit and factor, the title year, and
+    the column letter as Excel shows it (A for the first), so a finding can name the cell."""
     rows = []
     for column in contract.columns:
         if column.name not in match.positions:
             continue
         header = match.headers[column.name]
-        unit = column_unit(column, header, match.table_unit)
+        # Settled, and refused where it does not convert, when the file was read.
+        unit = match.units.get(column.name)
         year = match.title_year if column.type == "month" else None
-        rows.append(
-            [submission_id, column.name, header, unit, unit_factor(unit, column.unit), year]
-        )
-    con.executemany("insert into ledger.submission_columns values (?, ?, ?, ?, ?, ?)", rows)
+        letter = column_letters(match.positions[column.name] + 1)
+        factor = unit_factor(unit, column.unit)
+        rows.append([submission_id, column.name, header, unit, factor, year, letter])
+    con.executemany(
+        "insert into ledger.submission_columns (submission_id, column_name, header_found, "
+        "unit_found, unit_factor, default_year, source_column) values (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
 
 
 # The column type each contract type's parsed value is stored as, beside its text in raw.
@@ -108,10 +115,28 @@ def parsed_values(contract: Contract, rows: str, context: str) -> str:
     )
 
 
+# The unit factor's type: eight decimals hold 元 to 亿元 (0.00000001) exactly.
+FACTOR_TYPE = "DECIMAL(18,8)"
+
+
+def ensure_submission_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Create `ledger.submission_columns`, or bring an earlier one up to date: the column letter
+    added, and a factor stored with four decimals widened so 元 to 亿元 cannot round to 0."""
+    run_sql(con, "setup/submission_columns")
+    (factor_type,) = con.execute(
+        "select data_type from information_schema.columns where table_schema = 'ledger' "
+        "and table_name = 'submission_columns' and column_name = 'unit_factor'"
+    ).fetchone()
+    if factor_type != FACTOR_TYPE:
+        con.execute(
+            f"alter table ledger.submission_columns alter column unit_factor type {FACTOR_TYPE}"
+        )
+
+
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     """Create the feed's raw table. A warehouse whose raw rows were stored as text only (before
     values were parsed on receipt) gets them parsed now, once."""
-    run_sql(con, "setup/submission_columns")
+    ensure_submission_columns(con)
     table = raw_table(contract)
     stored = {
         name

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +17,12 @@ import duckdb
 
 from pipelines.files.contracts import FEEDS, Contract, load_contract
 from pipelines.files.headers import HeaderMatch
-from pipelines.files.period import refuse_contradicting_name
+from pipelines.files.period import refuse_contradicting_name, resolve_dropped_zeros
 from pipelines.files.reading import canonical_select, load_file
 from pipelines.files.rejection import FileRejected
+from pipelines.files.senders import refuse_other_kinds, refuse_other_sender
+from pipelines.files.templates import drop_example_rows
+from pipelines.store.archive import archive, record_arrival
 from pipelines.store.conform import (
     ensure_raw_table,
     ensure_typed_view,
@@ -106,17 +108,6 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
             ensure_staging_view(con, load_contract(feed))
 
 
-def archive(path: Path, sha256: str, archive_root: Path) -> Path:
-    """Keep the file's bytes under a content address; an existing copy is reused."""
-    target = archive_root / sha256[:2] / f"{sha256}{path.suffix.lower()[:16]}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(target.suffix + ".partial")
-        shutil.copyfile(path, partial)
-        partial.replace(target)
-    return target
-
-
 def drop_folder(path: Path, landing: Path, contract: Contract) -> str:
     """The folder a file was dropped in under `landing/<feed>/`: the sending department's."""
     parts = path.relative_to((landing / contract.feed).resolve()).parts
@@ -147,11 +138,16 @@ def receive(
     archive_root: Path,
     contract: Contract,
     path: Path,
+    received_at: dt.datetime | None = None,
 ) -> Submission | None:
     """Record and load one landed file; None when this path and content were recorded before.
 
     The same content from the same department under another name is recorded as a duplicate of
     the first and loads nothing; the same content moved to another folder is a new submission.
+    The arrival goes to the archive's manifest first; then the ledger records it as 'receiving'
+    in a commit of its own, before a byte is parsed, so a file that kills the reader is visible
+    and is not retried forever (`settle_interrupted`). `received_at` is given by a rebuild, which
+    replays the manifest's arrivals with their own times and writes no new manifest lines.
     """
     sha256 = sha256_of(path)
     landing_path = str(path.resolve().relative_to(landing.resolve()))
@@ -160,6 +156,8 @@ def receive(
         [landing_path, sha256],
     ).fetchone():
         return None
+    replaying = received_at is not None
+    received_at = received_at or dt.datetime.now(dt.UTC)
     archived = archive(path, sha256, archive_root)
     folder = drop_folder(path.resolve(), landing, contract)
     submission_id = submission_key(contract.feed, folder, sha256)
@@ -184,25 +182,90 @@ def receive(
         str(archived.relative_to(archive_root)),
         archived.stat().st_size,
         sha256,
+        received_at,
     ]
+    if not replaying:
+        names = ("submission_id", "feed", "department", "file_name", "landing_path",
+                 "archive_path", "size_bytes", "sha256", "received_at")  # fmt: skip
+        record_arrival(archive_root, dict(zip(names, record, strict=True)))
     if status == "received":
+        with transaction(con):
+            insert_submission(con, record, 0, "receiving", None, None, None)
         try:
             # The rows and their ledger entry commit together, or neither does.
             with transaction(con):
                 check_department(folder, contract)
-                rows_read, match = load_rows(con, contract, path, submission_id)
+                rows_read, match = load_rows(con, contract, path, submission_id, folder)
                 refuse_contradicting_name(con, submission_id, path.name)
-                insert_submission(con, record, rows_read, status, None, None, None)
+                con.execute(
+                    "update ledger.submissions set status = 'received', rows_read = ? "
+                    "where submission_id = ?",
+                    [rows_read, submission_id],
+                )
                 record_file_notes(con, submission_id, match)
             return Submission(
                 submission_id, contract.feed, folder, path.name, status, rows_read, None
             )
         except Exception as error:  # any unreadable file is rejected, never a crashed run
             rejection = error if isinstance(error, FileRejected) else unreadable(error)
-            status, message_en, message_zh = "rejected", rejection.message_en, rejection.message_zh
+        with transaction(con):
+            settle(con, submission_id, "rejected", rejection.message_en, rejection.message_zh)
+        return Submission(
+            submission_id, contract.feed, folder, path.name, "rejected", 0, rejection.message_en
+        )
     with transaction(con):
         insert_submission(con, record, 0, status, message_en, message_zh, duplicate_of)
     return Submission(submission_id, contract.feed, folder, path.name, status, 0, message_en)
+
+
+# How many times a file's reading may be cut short before the file is rejected.
+READ_ATTEMPTS = 3
+
+
+def settle(
+    con: duckdb.DuckDBPyConnection, submission_id: str, status: str, english: str, chinese: str
+) -> None:
+    con.execute(
+        "update ledger.submissions set status = ?, rows_read = 0, message_en = ?, "
+        "message_zh = ? where submission_id = ?",
+        [status, english, chinese, submission_id],
+    )
+
+
+def settle_interrupted(con: duckdb.DuckDBPyConnection, feed: str) -> None:
+    """Deal with files a dead run left 'receiving' (runs hold the write lock, so no live run is
+    reading them): forget the entry so the file is read again, as after any crash, until its
+    reading has been cut short `READ_ATTEMPTS` times; then it is rejected, so a file that kills
+    the reader stops making runs die on it and shows in the ledger. (A run an operator killed
+    looks the same from here, hence more than one attempt.)"""
+    with transaction(con):
+        for (submission_id,) in con.execute(
+            "select submission_id from ledger.submissions where feed = ? and status = 'receiving'",
+            [feed],
+        ).fetchall():
+            (before,) = con.execute(
+                "select count(*) from ledger.interruptions where submission_id = ?",
+                [submission_id],
+            ).fetchone()
+            con.execute(
+                "insert into ledger.interruptions values (?, ?)",
+                [submission_id, dt.datetime.now(dt.UTC)],
+            )
+            if before + 1 < READ_ATTEMPTS:
+                con.execute(
+                    "delete from ledger.submissions where submission_id = ?", [submission_id]
+                )
+                continue
+            settle(
+                con,
+                submission_id,
+                "rejected",
+                f"Reading this file was cut short {READ_ATTEMPTS} times (the process stopped "
+                "while reading it): it may be damaged or far larger than a department's table. "
+                "Save it again from Excel as .xlsx or CSV and send it again.",
+                f"读取该文件时处理已中断 {READ_ATTEMPTS} 次（程序在读取时停止）：文件可能已损坏，"
+                "或远大于部门报表。请从 Excel 重新另存为 .xlsx 或 CSV 后重新报送。",
+            )
 
 
 def insert_submission(
@@ -220,7 +283,7 @@ def insert_submission(
         "landing_path, archive_path, size_bytes, sha256, received_at, rows_read, status, "
         "message_en, message_zh, duplicate_of) "
         "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [*record, dt.datetime.now(dt.UTC), rows_read, status, message_en, message_zh, duplicate_of],
+        [*record, rows_read, status, message_en, message_zh, duplicate_of],
     )
 
 
@@ -248,24 +311,52 @@ def unreadable(error: Exception) -> FileRejected:
     return FileRejected(
         f"The file could not be read as a table ({detail}). Re-save it from Excel as .xlsx or "
         "as CSV from the department template and send it again.",
-        f"文件无法按表格读取（{detail}）。请按部门模板另存为 .xlsx 或 CSV 后重新报送。",
+        # The detail is Python's words: the English message keeps it for the data office, the
+        # clerk's Chinese message says what to do without it.
+        "文件无法按表格读取（文件可能已损坏，或不是按部门模板制作的表格）。"
+        "请按部门模板另存为 .xlsx 或 CSV 后重新报送。",
     )
 
 
 def load_rows(
-    con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, submission_id: str
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    path: Path,
+    submission_id: str,
+    folder: str,
 ) -> tuple[int, HeaderMatch]:
     """Append the file's rows to `raw.<feed>` and record the periods they cover; the row count
-    and what the reader found around the table (warnings, footer lines)."""
+    and what the reader found around the table (warnings, footer lines).
+
+    On the way the file is held against its sender (`pipelines.files.senders`: a title or
+    填报单位 naming another department, rows of a kind the folder's department does not
+    report), the template's example row is dropped with a warning
+    (`pipelines.files.templates.drop_example_rows`), and periods Excel cut short (2023.1 for
+    2023.10) are settled from the title and name (`pipelines.files.period`), all before the
+    periods are recorded, so none of them can stand for a month.
+    """
     match = load_file(con, path, contract, "landed_file")
+    refuse_other_sender(folder, match.title, match.metadata, contract)
     record_columns(con, contract, submission_id, match)
     insert_raw(con, contract, submission_id, canonical_select(match, contract, "landed_file"))
     con.execute("drop table if exists landed_file")
+    examples = drop_example_rows(con, contract, submission_id, match.positions)
+    match.warnings = [*match.warnings, *examples]
     (rows_read,) = con.execute(
         f"select count(*) from {raw_table(contract)} where submission_id = ?", [submission_id]
     ).fetchone()
+    if rows_read == 0 and examples:
+        raise FileRejected(
+            "The file holds no data: its only row is the template's example (示例), which is "
+            "never loaded. Fill in the department's own figures (overwrite or delete the example "
+            "row) and send the file again. Nothing from this file was loaded.",
+            "文件没有数据：唯一的一行是模板示例行（含“示例”），示例行不会导入。请填写本单位数据"
+            "（覆盖或删除示例行）后重新报送。本文件未导入任何数据。",
+        )
     if rows_read == 0:
         raise FileRejected("The file has a header but no data rows.", "文件只有表头，没有数据行。")
+    resolve_dropped_zeros(con, contract, submission_id, match.positions, match.title, path.name)
+    refuse_other_kinds(con, contract, submission_id, folder, match.positions)
     con.execute(
         "insert into ledger.submission_periods select distinct ?, period "
         f"from {typed_view(contract)} where submission_id = ? and period is not null",
@@ -279,6 +370,7 @@ def receive_feed(
 ) -> list[Submission]:
     """Receive every file in the feed's landing folder that the ledger has not seen."""
     contract = load_contract(feed)
+    settle_interrupted(con, feed)
     received = [
         receive(con, landing, archive_root, contract, path) for path in landing_files(landing, feed)
     ]

@@ -6,32 +6,144 @@ import datetime as dt
 
 import duckdb
 
+from pipelines.checks.history import PLANS, Doubt
 from pipelines.checks.validation import Finding, Verdict, quarantine
 from pipelines.files.contracts import load_contract
 from pipelines.store.warehouse import transaction
 
 
+def place(finding: Finding) -> tuple[str, str]:
+    """Where a finding is, as Excel shows it: the row, the column letter and the header."""
+    if finding.column_letter and finding.column_name:
+        return (
+            f"row {finding.row_number}, column {finding.column_letter} ({finding.column_name})",
+            f"第{finding.row_number}行 {finding.column_letter} 列（{finding.column_name}）",
+        )
+    if finding.column_name:
+        return (
+            f"row {finding.row_number} ({finding.column_name})",
+            f"第{finding.row_number}行（{finding.column_name}）",
+        )
+    return f"row {finding.row_number}", f"第{finding.row_number}行"
+
+
 def describe(finding: Finding) -> tuple[str, str]:
-    """One finding as an English and a Chinese sentence naming row, column, rule and value."""
+    """One finding as an English and a Chinese sentence naming row, column, rule and the value
+    as typed."""
     found = "empty" if finding.value_found is None else f"'{finding.value_found[:60]}'"
     found_zh = "空" if finding.value_found is None else f"“{finding.value_found[:60]}”"
+    where_en, where_zh = place(finding)
     return (
-        f"row {finding.row_number}: {finding.reason_en} (found {found})",
-        f"第{finding.row_number}行：{finding.reason_zh}（实际为{found_zh}）",
+        f"{where_en}: {finding.reason_en} (found {found})",
+        f"{where_zh}：{finding.reason_zh}（实际为{found_zh}）",
     )
 
 
+# How a questioned file is confirmed by its department, quoted in the messages.
+CONFIRMATION_LINE = "说明：数据已核实"
+# Items of a shrinking register named in a message; the rest are counted.
+ITEMS_SHOWN = 10
+
+
+def number(value: float | None) -> str:
+    """A figure as a clerk writes it: no exponent, no trailing zeros."""
+    if value is None:
+        return "?"
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+def month(value: dt.date | None) -> str:
+    return value.strftime("%Y-%m") if value else "?"
+
+
+def describe_doubt(doubt: Doubt, feed: str) -> tuple[str, str]:
+    """A questioned figure or register as an English and a Chinese sentence: where it is, what it
+    is judged against, and what would change (old → new, or the items that would disappear)."""
+    contract = load_contract(feed)
+    if doubt.kind == "register":
+        shown = list(doubt.missing_items[:ITEMS_SHOWN])
+        more = len(doubt.missing_items) - len(shown)
+        dropped = len(doubt.missing_items)
+        return (
+            f"the register for {month(doubt.period)}: this correction would cut the "
+            f"{doubt.rows_before} items already accepted to {doubt.rows_after}; these {dropped} "
+            f"would disappear: {', '.join(shown)}" + (f" and {more} more" if more > 0 else ""),
+            f"{month(doubt.period)}的清单：更正后将由已接收的{doubt.rows_before}项减为"
+            f"{doubt.rows_after}项，以下{dropped}项将不再出现：{'、'.join(shown)}"
+            + (f"等（共{dropped}项）" if more > 0 else ""),
+        )
+    column = next((c for c in contract.columns if c.name == doubt.column), None)
+    header = column.header_zh if column else (doubt.column or "")
+    unit = (column.unit if column else None) or ""
+    unit_en = f" {unit}" if unit else ""
+    about = f"{header}，{doubt.series}" if doubt.series else header
+    letter = f" {doubt.column_letter} 列" if doubt.column_letter else ""
+    letter_en = f", column {doubt.column_letter}" if doubt.column_letter else ""
+    if doubt.kind == "plan":
+        plan = next(
+            (c.header_zh for c in contract.columns if c.name == dict(PLANS[feed])[doubt.column]),
+            "计划",
+        )
+        label_en, label_zh = f"the {plan} on the same row", f"同行{plan}"
+    elif doubt.reference_is_scale:
+        label_en = f"the department's median for the column in {month(doubt.reference_period)}"
+        label_zh = f"{month(doubt.reference_period)}本单位该列中位数"
+    elif doubt.first_reference_period and doubt.first_reference_period != doubt.reference_period:
+        span = f"{month(doubt.first_reference_period)}–{month(doubt.reference_period)}"
+        span_zh = f"{month(doubt.first_reference_period)}至{month(doubt.reference_period)}"
+        label_en, label_zh = f"the median of {span}", f"{span_zh}各月中位数"
+    else:
+        label_en = f"the figure reported for {month(doubt.reference_period)}"
+        label_zh = f"{month(doubt.reference_period)}报送数"
+    old, new, fold = number(doubt.reference_value), number(doubt.value), f"{doubt.fold:.0f}"
+    typed = (doubt.value_text or "")[:60]
+    return (
+        f"row {doubt.excel_row}{letter_en} ({about.replace('，', ', ')}): {label_en}, "
+        f"{old}{unit_en} → {new}{unit_en} now (typed '{typed}'), about {fold} times apart",
+        f"第{doubt.excel_row}行{letter}（{about}）：{label_zh}{old}{unit} → 本次{new}{unit}"
+        f"（填报“{typed}”），相差约{fold}倍",
+    )
+
+
+def describe_doubts(doubts: list[Doubt], feed: str) -> tuple[str, str]:
+    """All questioned figures of a file, headed by what kind of doubt they are."""
+    figures = [describe_doubt(d, feed) for d in doubts if d.kind != "register"]
+    registers = [describe_doubt(d, feed) for d in doubts if d.kind == "register"]
+    en, zh = [], []
+    if figures:
+        en.append(
+            "figures more than a hundred times away from the department's earlier reports or "
+            "plan: " + "; ".join(e for e, _ in figures)
+        )
+        zh.append("数据与本单位以往报送相差百倍以上：" + "；".join(z for _, z in figures))
+    if registers:
+        en.append(
+            "a correction that would drop more than half of the register already accepted: "
+            + "; ".join(e for e, _ in registers)
+        )
+        zh.append("更正将删去已接收清单的一半以上：" + "；".join(z for _, z in registers))
+    return "; ".join(en), "；".join(zh)
+
+
+def held(verdict: Verdict) -> bool:
+    """A file whose figures the history suite questions and the department has not confirmed."""
+    return bool(verdict.doubts) and not verdict.doubts_confirmed
+
+
 def status_of(verdict: Verdict, threshold: float) -> str:
-    """Accept, accept with quarantine, or reject when file rules fail or too many rows are bad."""
-    if verdict.file_errors or verdict.rows_checked == 0:
+    """Accept, accept with quarantine, or reject when file rules fail, too many rows are bad, or
+    figures are questioned and not confirmed (the file is held until the department says)."""
+    if verdict.file_errors or verdict.rows_checked == 0 or held(verdict):
         return "rejected"
     if verdict.quarantined_rows > threshold * verdict.rows_checked:
         return "rejected"
     return "accepted_with_quarantine" if verdict.quarantined_rows else "accepted"
 
 
-def summary(verdict: Verdict, status: str, threshold: float) -> tuple[str | None, str | None]:
-    """The ledger's message: why a file was rejected, or which rows were held back."""
+def summary(
+    verdict: Verdict, status: str, threshold: float, feed: str | None = None
+) -> tuple[str | None, str | None]:
+    """The ledger's message: why a file was rejected or held, or which rows were held back."""
     if status == "accepted":
         return None, None
     lines = [describe(f) for f in verdict.examples]
@@ -42,6 +154,23 @@ def summary(verdict: Verdict, status: str, threshold: float) -> tuple[str | None
         return (
             "Rejected: " + "; ".join(en for en, _ in verdict.file_errors),
             "退回：" + "；".join(zh for _, zh in verdict.file_errors),
+        )
+    if held(verdict) and feed:
+        doubts_en, doubts_zh = describe_doubts(verdict.doubts, feed)
+        rows_en = rows_zh = ""
+        if verdict.quarantined_rows:
+            rows_en = (
+                f" Also, {verdict.quarantined_rows} of {verdict.rows_checked} rows break the "
+                f"rules: {en_rows}"
+            )
+            rows_zh = (
+                f"另：{verdict.rows_checked}行中有{verdict.quarantined_rows}行不符合要求：{zh_rows}"
+            )
+        return (
+            f"Held, not loaded: {doubts_en}. If the figures are right, add a line "
+            f"'{CONFIRMATION_LINE}' (figures verified) to the file and send it again.{rows_en}",
+            f"退回（待核实）：{doubts_zh}。如数据无误，请在表中加一行“{CONFIRMATION_LINE}”后"
+            f"重新报送。{rows_zh}",
         )
     share = verdict.quarantined_rows / verdict.rows_checked
     if status == "rejected":
@@ -58,13 +187,25 @@ def summary(verdict: Verdict, status: str, threshold: float) -> tuple[str | None
     )
 
 
+def confirmed_warnings(verdict: Verdict, feed: str) -> tuple[str, str] | None:
+    """The warning a confirmed file carries: which figures were questioned and accepted."""
+    if not verdict.doubts or not verdict.doubts_confirmed:
+        return None
+    doubts_en, doubts_zh = describe_doubts(verdict.doubts, feed)
+    return (
+        f"Accepted as confirmed by the file ('{CONFIRMATION_LINE}'): {doubts_en}",
+        f"已按文件中“{CONFIRMATION_LINE}”接收：{doubts_zh}",
+    )
+
+
 def record_verdict(
     con: duckdb.DuckDBPyConnection, feed: str, submission_id: str, verdict: Verdict
 ) -> str:
     """Write quarantine rows and the ledger status for one submission, atomically."""
     threshold = load_contract(feed).quarantine_threshold
     status = status_of(verdict, threshold)
-    message_en, message_zh = summary(verdict, status, threshold)
+    message_en, message_zh = summary(verdict, status, threshold, feed)
+    warning = confirmed_warnings(verdict, feed)
     accepted = 0 if status == "rejected" else verdict.rows_checked - verdict.quarantined_rows
     with transaction(con):
         con.execute("delete from ledger.quarantine where submission_id = ?", [submission_id])
@@ -83,6 +224,14 @@ def record_verdict(
                 submission_id,
             ],
         )
+        if warning:
+            # Beside the reader's warnings, once however often the file is validated.
+            con.execute(
+                "update ledger.submissions set warnings_en = concat_ws('; ', warnings_en, $en), "
+                "warnings_zh = concat_ws('；', warnings_zh, $zh) where submission_id = $id "
+                "and position($en in coalesce(warnings_en, '')) = 0",
+                {"en": warning[0], "zh": warning[1], "id": submission_id},
+            )
     return status
 
 

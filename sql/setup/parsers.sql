@@ -72,8 +72,12 @@ create or replace macro make_month(y, m) as
 -- is the last month). "3月" and "1-3月" carry no year: `year` supplies it (the typed views pass
 -- the year of the file's title), else the month is null and validation rejects the row. A full
 -- date (a workbook cell Excel turned into a date) stands for its month.
+-- 2023.1 is no month: Excel shows the number 2023.10 so (it drops a number's trailing zero), so
+-- it may be January or October. It parses to null here; on receipt the file's title or name
+-- settles it, or the file is refused naming both readings (`pipelines.files.period`).
 create or replace macro parse_month(t, year := null) as case
     when regexp_full_match(t, '\d{4}-\d{2}') then try_strptime(t, '%Y-%m')::date
+    when regexp_full_match(fold_text(t), '\d{4}\s*\.\s*1') then null
     when regexp_matches(fold_text(t), '^(\d{4}\s*年)?\s*(\d{1,2}\s*[-~～至到—]\s*)?\d{1,2}\s*月份?(累计)?$')
         then make_month(
             coalesce(try_cast(regexp_extract(fold_text(t), '^(\d{4})\s*年', 1) as integer), year),

@@ -10,6 +10,7 @@ from assets.landing import landing_key
 from assets.metadata import markdown_text, table_metadata
 from pipelines.checks.validation import validate_submissions
 from pipelines.files.contracts import FEEDS, load_contract
+from pipelines.reports.receipts import write_receipts
 from pipelines.resources import Warehouse
 from pipelines.store.ingest import ensure_staging_view, receive_feed
 from pipelines.store.ledger import newly_accepted, pending, record_verdict, take_receipt_rejections
@@ -47,9 +48,7 @@ def build_raw_asset(feed: str) -> dg.AssetsDefinition:
             f"and loaded as text into raw.{feed}, one row per source row. Grain: {contract.grain}"
         ),
     )
-    def raw_feed(
-        context: AssetExecutionContext, warehouse: Warehouse
-    ) -> dg.MaterializeResult:
+    def raw_feed(context: AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             received = receive_feed(con, Path(warehouse.landing), Path(warehouse.archive), feed)
             raise_rejection_alerts(con)
@@ -98,6 +97,9 @@ def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
             run_sql(con, "ledger/supersede", {"feed": feed})
             raise_rejection_alerts(con)
             rejected_on_receipt = take_receipt_rejections(con, feed)
+        # After the commit above: a receipt never says more than the ledger holds.
+        with warehouse.connect() as con:
+            receipts = write_receipts(con, feed, Path(warehouse.outbox_path))
         rejected = [s for s, (status, _) in outcomes.items() if status == "rejected"]
         rejected += rejected_on_receipt
         return dg.AssetCheckResult(
@@ -108,6 +110,7 @@ def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
                 "submissions_validated": len(outcomes),
                 "submissions_rejected": len(rejected),
                 "rows_quarantined": sum(v.quarantined_rows for _, v in outcomes.values()),
+                "receipts_written": len(receipts),
                 "outcomes": dg.MetadataValue.md(
                     "\n".join(
                         f"- `{s}`: **{status}**, {v.quarantined_rows}/{v.rows_checked} rows "

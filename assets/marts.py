@@ -1,11 +1,14 @@
 """The marts analysts and leaders read: dimensions, one fact table per feed, and the scorecard."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from assets.feeds import staging_key
 from assets.metadata import table_metadata
 from pipelines.resources import Scoring, Warehouse
 from pipelines.settings import PLAN_YEAR
+from pipelines.store.archive import missing_copies
 from pipelines.store.warehouse import run_sql
 
 MARTS = "marts"
@@ -177,6 +180,33 @@ def scorecard_history(warehouse: Warehouse):
         )
 
 
+def raise_missing_copy_alerts(con, archive_root: Path) -> None:
+    """An alert for each file the scorecard rests on whose archive copy is gone: without it the
+    warehouse cannot be rebuilt (`workplan rebuild`)."""
+    missing = missing_copies(con, archive_root)
+    if not missing:
+        return
+    con.executemany(
+        "insert or ignore into ledger.alerts (alert_key, raised_at, kind, feed, department, "
+        "subject, message_en, message_zh) values (?, now(), 'archive_missing', ?, ?, ?, ?, ?)",
+        [
+            [
+                f"archive:{submission_id}",
+                feed,
+                department,
+                file_name,
+                f"The archive copy of {file_name} ({department}, {feed}) is missing: "
+                f"{archive_path} under the archive. Restore it from a backup or ask the "
+                "department to send the file again; until then the warehouse cannot be rebuilt "
+                "from the archive.",
+                f"“{file_name}”的存档副本缺失（{archive_path}）：请从备份恢复，或请报送单位"
+                "重新报送该文件；在此之前无法从存档重建数据仓库。",
+            ]
+            for submission_id, feed, department, file_name, archive_path in missing
+        ],
+    )
+
+
 @dg.asset(
     key=["ledger", "alerts"],
     group_name="ledger",
@@ -185,11 +215,13 @@ def scorecard_history(warehouse: Warehouse):
 )
 def alerts(warehouse: Warehouse) -> dg.MaterializeResult:
     """Alerts for departments: one per rejected file (raised when it is rejected) and one per
-    overdue period of a feed (raised here from marts.feed_status); table ledger.alerts. They are
+    overdue period of a feed (raised here from marts.feed_status), and for operators one per
+    archive copy gone missing; table ledger.alerts. They are
     delivered to the configured webhook after the run, by the deliver_alerts sensor or the
     command line, so a slow webhook never holds a run or the warehouse."""
     with warehouse.connect() as con:
         run_sql(con, "ledger/overdue_alerts")
+        raise_missing_copy_alerts(con, Path(warehouse.archive))
         metadata = table_metadata(con, "ledger", "alerts")
         (undelivered,) = con.execute(
             "select count(*) from ledger.alerts where sent_at is null"

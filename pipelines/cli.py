@@ -145,6 +145,28 @@ def refresh() -> None:
         raise SystemExit(1)
 
 
+@main.command("rebuild")
+def rebuild_command() -> None:
+    """Re-create a lost or damaged warehouse from the archive, then refresh everything."""
+    from pipelines.store.rebuild import rebuild
+
+    settings = Settings.from_env()
+    with console.status("Replaying the archive's arrivals…"):
+        done = rebuild(settings)
+    if done.set_aside:
+        console.print(f"The previous warehouse was kept as {done.set_aside}")
+    console.print(f"Replayed {done.replayed} arrivals from {settings.archive}")
+    if done.missing:
+        console.print(
+            f"[red]{len(done.missing)} archived files are missing[/red] and were not replayed: "
+            + ", ".join(done.missing[:10])
+        )
+    ok = run_job("refresh_all", settings)
+    deliver_alerts(settings)
+    if not ok or done.missing:
+        raise SystemExit(1)
+
+
 @main.command()
 def scorecard() -> None:
     """Print the scorecard from the analysts' DuckDB file."""

@@ -25,6 +25,7 @@ class Warehouse(dg.ConfigurableResource):
     archive: str
     analysts_path: str
     reports_path: str
+    outbox_path: str
     validation_engine: str = "duckdb"
 
     @classmethod
@@ -35,6 +36,7 @@ class Warehouse(dg.ConfigurableResource):
             archive=str(settings.archive),
             analysts_path=str(settings.analysts),
             reports_path=str(settings.reports),
+            outbox_path=str(settings.outbox),
             validation_engine=settings.validation_engine,
         )
 

@@ -30,6 +30,7 @@ def settings_for(
         warehouse=home / "warehouse" / "workplan.duckdb",
         analysts=home / "warehouse" / "analysts.duckdb",
         reports=home / "reports",
+        outbox=home / "outbox",
         dagster_home=home / "dagster",
         pace_band=pace_band,
         as_of_date=as_of_date,

@@ -134,13 +134,24 @@ def test_drops_old_files_restatements_and_duplicates_through_the_daemon(daemon):
     assert wait_for(lambda: t12(settings.analysts) == (55.0, "2024-02"), "the restatement")
     assert ledger(settings.analysts)["2024-01.csv"] == "superseded"
 
-    # 4. The same bytes again under another name: no new run.
+    # 4. The same bytes again under another name: an arrival the ledger records (as a duplicate,
+    # within the latency target, not at the nightly run), which changes no figure.
     wait_for(lambda: all(r["status"] == "SUCCESS" for r in runs_of(port, job)), "runs to finish")
-    before = len(runs_of(port, job))
+    assert len(runs_of(port, job)) == 3
     folder = settings.landing / TOURISM / DEPARTMENT
     shutil.copyfile(folder / "2024-01 更正.csv", folder / "2024-01 更正 (2).csv")
+    assert wait_for(
+        lambda: ledger(settings.analysts).get("2024-01 更正 (2).csv") == "duplicate", "the copy"
+    )
+    assert t12(settings.analysts) == (55.0, "2024-02")
+    # 5. Dropped again unchanged at the same path: the ledger would skip it, so no run starts.
+    wait_for(lambda: all(r["status"] == "SUCCESS" for r in runs_of(port, job)), "runs to finish")
+    before = len(runs_of(port, job))
+    content = (folder / "2024-02.csv").read_bytes()
+    (folder / "2024-02.csv").unlink()
+    (folder / "2024-02.csv").write_bytes(content)
     time.sleep(SETTLE_SECONDS)
-    assert len(runs_of(port, job)) == before == 3
+    assert len(runs_of(port, job)) == before == 4
 
 
 def test_an_existing_home_gets_the_projects_instance_settings(tmp_path, monkeypatch) -> None:

@@ -11,7 +11,8 @@ TOURISM = "tourism_revenue"
 
 
 def test_a_corrected_file_replaces_the_earlier_one_and_both_stay_on_record(tmp_path):
-    settings = settings_for(tmp_path)
+    # Judged on 20 February 2024, when January (due on the 10th) is the month owed.
+    settings = settings_for(tmp_path, as_of_date="2024-02-20")
     # January: 2023 = 100 万元; 2024 first reported as 120 (+20%), then corrected to 150 (+50%).
     drop_csv(
         settings,

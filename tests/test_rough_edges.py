@@ -15,6 +15,8 @@ import duckdb
 import pytest
 
 from pipelines.settings import Settings, SettingsError
+from pipelines.store.archive import arrivals
+from pipelines.store.ingest import prepare, receive_feed
 from pipelines.store.warehouse import publish_copy
 from tests.helpers import drop_csv, settings_for, workplan
 
@@ -128,3 +130,54 @@ def test_a_kept_judging_date_holds_until_the_environment_says_otherwise(
     monkeypatch.delenv("WORKPLAN_AS_OF_DATE")
     with pytest.raises(SettingsError, match="is not a day of the calendar"):
         Settings.from_env()
+
+
+def died_reading(con, submission_id: str) -> None:
+    """What a run that died while reading a file leaves: its 'receiving' entry and no rows (the
+    rows' transaction never committed)."""
+    con.execute("delete from raw.tourism_revenue where submission_id = ?", [submission_id])
+    con.execute("delete from ledger.submission_periods where submission_id = ?", [submission_id])
+    con.execute("delete from ledger.submission_columns where submission_id = ?", [submission_id])
+    con.execute(
+        "update ledger.submissions set status = 'receiving', rows_read = 0 where submission_id = ?",
+        [submission_id],
+    )
+
+
+def test_a_file_whose_reading_dies_is_read_again_then_rejected(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    drop_csv(settings, "tourism_revenue", "culture_tourism", "3月.csv", ROWS)
+    con = duckdb.connect()
+    prepare(con)
+    [first] = receive_feed(con, settings.landing, settings.archive, "tourism_revenue")
+    assert (first.status, first.rows_read) == ("received", 1)
+    # The file is read again after its reading died once, and again after twice…
+    for attempt in (1, 2):
+        died_reading(con, first.submission_id)
+        [again] = receive_feed(con, settings.landing, settings.archive, "tourism_revenue")
+        assert (again.submission_id, again.status, again.rows_read) == (
+            first.submission_id,
+            "received",
+            1,
+        ), attempt
+    # …but not a third time: it is rejected, in the ledger, saying why.
+    died_reading(con, first.submission_id)
+    assert receive_feed(con, settings.landing, settings.archive, "tourism_revenue") == []
+    status, message = con.execute(
+        "select status, message_zh from ledger.submissions where submission_id = ?",
+        [first.submission_id],
+    ).fetchone()
+    assert status == "rejected"
+    assert message.startswith("读取该文件时处理已中断 3 次（程序在读取时停止）")
+    assert con.execute("select count(*) from ledger.interruptions").fetchone() == (3,)
+    # Its arrival was recorded in the archive's manifest before each reading (a rebuild reads
+    # the repeats as the same arrival: same path, same content).
+    assert {(a["file_name"], a["sha256"]) for a in arrivals(settings.archive)} == {
+        ("3月.csv", first_sha256(con, first.submission_id))
+    }
+
+
+def first_sha256(con, submission_id: str) -> str:
+    return con.execute(
+        "select sha256 from ledger.submissions where submission_id = ?", [submission_id]
+    ).fetchone()[0]

@@ -42,13 +42,19 @@ log = logging.getLogger(__name__)
 PLAN_NAME = "哈尔滨新区2024年工作计划目标进度"
 REPORT_FILES = {"html": "scorecard.html", "png": "scorecard.png", "xlsx": "scorecard.xlsx"}
 
+# Always counted in the header; the statuses after them are counted where they occur: a rejected
+# month owed again, and after the plan year a target not reached or a December still to come.
 STATUSES = ("met", "ahead", "on_pace", "behind", "no_data")
+OCCASIONAL_STATUSES = ("resubmit", "missed", "awaiting_final")
 STATUS_ZH = {
     "met": "已完成",
     "ahead": "超进度",
     "on_pace": "达进度",
     "behind": "欠进度",
     "no_data": "数据缺报",
+    "resubmit": "已退回待重报",
+    "missed": "未完成",
+    "awaiting_final": "待年终数据",
 }
 STATUS_COLOUR = {
     "met": "#1e8e3e",
@@ -56,7 +62,12 @@ STATUS_COLOUR = {
     "on_pace": "#1a73e8",
     "behind": "#d93025",
     "no_data": "#80868b",
+    "resubmit": "#e37400",
+    "missed": "#a50e0e",
+    "awaiting_final": "#5f6368",
 }
+# Statuses that say the month owed has no figure: the card shows the last known one and its month.
+MISSING_STATUSES = ("no_data", "resubmit")
 COMPARATOR_SYMBOL = {">": ">", ">=": "≥", "about": "≈"}
 
 # The progress track runs to 120% of the target so overshooting stays visible.
@@ -86,7 +97,8 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_SQL = """
 select indicator_id, name_zh, name_en, unit, target_value, reference_indicator, reference_value,
        comparator, tolerance, actual_value, as_of, expected_progress, pct_of_target, status,
-       status_zh, projected_year_end, lead_department, lead_department_zh, feed
+       status_zh, status_month, last_status_zh, projected_year_end, lead_department,
+       lead_department_zh, feed
 from marts.indicator_progress
 order by indicator_id
 """
@@ -124,8 +136,9 @@ class Scorecard:
     def status_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
         for row in self.progress:
-            counts[row["status"]] += 1
-        return counts
+            counts[row["status"]] = counts.get(row["status"], 0) + 1
+        order = STATUSES + OCCASIONAL_STATUSES
+        return dict(sorted(counts.items(), key=lambda item: order.index(item[0])))
 
     def departments(self) -> list[tuple[str, list[IndicatorView]]]:
         """Indicators grouped by lead department, departments in order of their first target."""
@@ -251,7 +264,7 @@ def indicator_view(row: dict, months: list[dict]) -> IndicatorView:
         share=format_share(row["pct_of_target"]),
         pace=None if expected is None else format_share(expected),
         projected=format_amount(row["projected_year_end"], row["unit"]),
-        as_of="尚无数据" if row["as_of"] is None else f"截至{format_month(row['as_of'])}",
+        as_of=as_of_text(row),
         fill=_on_track(row["pct_of_target"] or 0.0),
         target_at=_on_track(1.0),
         pace_at=None if expected is None else _on_track(expected),
@@ -263,6 +276,16 @@ def indicator_view(row: dict, months: list[dict]) -> IndicatorView:
             _benchmark(by_month[m]) if m in by_month else None for m in range(1, MONTHS + 1)
         ),
     )
+
+
+def as_of_text(row: dict) -> str:
+    """Which month the figure shown is for; where the month owed has none, that month too, so an
+    older figure never passes for the current one."""
+    shown = "尚无数据" if row["as_of"] is None else f"截至{format_month(row['as_of'])}"
+    if row["status"] in MISSING_STATUSES and row["status_month"]:
+        last = f"（{row['last_status_zh']}）" if row["as_of"] else ""
+        return f"{format_month(row['status_month'])}未报；最近数据{shown}{last}"
+    return shown
 
 
 @dataclass(frozen=True)
@@ -410,7 +433,7 @@ def _draw_header(ax: Axes, card: Scorecard) -> None:
     stamp = f"数据截至 {format_month(card.as_of)} · 生成于 {generated}（北京时间）"
     _text(ax, 0.3, 0.98, stamp, 11, "#c9d6e3")
     for n, (status, count) in enumerate(card.status_counts().items()):
-        left = FIGURE_WIDTH - 0.3 - (len(STATUSES) - n) * 1.05
+        left = FIGURE_WIDTH - 0.3 - (len(card.status_counts()) - n) * 1.05
         lines = [(str(count), 20, -0.12), (STATUS_ZH[status], 10, 0.24)]
         _pill(ax, left, 0.25, (0.95, 0.85), STATUS_COLOUR[status], *lines)
 

@@ -28,6 +28,9 @@ STATUS_STYLE = {
     "on_pace": "cyan",
     "behind": "bold red",
     "no_data": "dim yellow",
+    "resubmit": "bold yellow",
+    "missed": "bold white on red",
+    "awaiting_final": "dim",
 }
 COLUMNS = ["ID", "指标", "目标", "实际", "截至", "完成率", "序时", "状态", "预计全年", "牵头单位"]
 

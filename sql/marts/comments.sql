@@ -393,8 +393,9 @@ comment on column marts.indicator_progress_monthly.submission_ids is
 
 -- marts.indicator_progress -----------------------------------------------------------------------
 comment on table marts.indicator_progress is
-    'The scorecard (目标完成情况): one row per indicator at its latest month with data (as_of), '
-    'scored against the target with 序时进度 and status, and whether its feed is overdue.';
+    'The scorecard (目标完成情况): one row per indicator. Its status is that of the month owed '
+    '(status_month: the latest month with data or due, whichever is later); its figures are the '
+    'last known ones (as_of, with last_status), scored against the target with 序时进度.';
 comment on column marts.indicator_progress.indicator_id is
     'Indicator id (指标编号), T01 to T21.';
 comment on column marts.indicator_progress.name_zh is
@@ -415,18 +416,30 @@ comment on column marts.indicator_progress.comparator is
 comment on column marts.indicator_progress.tolerance is
     'Tolerance band (允许偏差) in percentage points for about and in_step.';
 comment on column marts.indicator_progress.actual_value is
-    'Actual value (实际完成值) in the as_of month, in the indicator''s unit.';
+    'Last known actual value (实际完成值) in the as_of month, in the indicator''s unit; when the '
+    'month owed is missing this is the older figure, not the current one.';
 comment on column marts.indicator_progress.as_of is
     'Month the figures are as of (数据截至月份): the latest month with data; empty if none.';
+comment on column marts.indicator_progress.status_month is
+    'Month the status is for (状态所属月份): the latest month that has data or whose figure is due '
+    'by the evaluation date (quarterly figures at quarter ends), whichever is later.';
+comment on column marts.indicator_progress.last_status is
+    'Status of the last known figure (最近数据状态), in its as_of month: met, ahead, on_pace, '
+    'behind or no_data.';
+comment on column marts.indicator_progress.last_status_zh is
+    'Status of the last known figure in Chinese (最近数据状态).';
 comment on column marts.indicator_progress.expected_progress is
     'Expected progress (序时进度) in the as_of month: the share of the target that should be done '
     'by then (m/12 for cumulative measures, the straight path for the stock T07); empty for rates.';
 comment on column marts.indicator_progress.pct_of_target is
     'Share of target reached (完成率) in the as_of month: actual / target, 1 = 100%.';
 comment on column marts.indicator_progress.status is
-    'Status (进度状态): met, ahead, on_pace, behind or no_data.';
+    'Current status (当前状态) in status_month: met, ahead, on_pace, behind; no_data when the month '
+    'owed has no figure; resubmit when the department''s file for it was rejected and none '
+    'accepted since; after the plan year met or missed (awaiting_final until December is due).';
 comment on column marts.indicator_progress.status_zh is
-    'Status in Chinese: 已完成, 超进度, 达进度, 欠进度 or 数据缺报.';
+    'Current status in Chinese: 已完成, 超进度, 达进度, 欠进度, 数据缺报, 已退回待重报, 未完成 or '
+    '待年终数据.';
 comment on column marts.indicator_progress.projected_year_end is
     'Projected year-end value (全年预计) from the as_of month, in the indicator''s unit.';
 comment on column marts.indicator_progress.lead_department is
@@ -454,11 +467,16 @@ comment on column marts.status_changes.indicator_id is
 comment on column marts.status_changes.recorded_at is
     'When the reading with the new status was recorded (记录时间), by the clock.';
 comment on column marts.status_changes.previous_status is
-    'Status before the change (原状态): met, ahead, on_pace, behind or no_data.';
+    'Current status before the change (原状态): see marts.indicator_progress.status.';
 comment on column marts.status_changes.status is
     'Status after the change (新状态).';
 comment on column marts.status_changes.status_zh is
     'Status after the change in Chinese (新状态).';
+comment on column marts.status_changes.previous_last_status is
+    'Status of the last known figure before the change (原数据状态); empty for readings recorded '
+    'before it was kept.';
+comment on column marts.status_changes.last_status is
+    'Status of the last known figure after the change (新数据状态): a restatement moves this one.';
 comment on column marts.status_changes.as_of is
     'Month the new reading''s figures are as of (数据截至月份).';
 comment on column marts.status_changes.actual_value is
@@ -540,7 +558,8 @@ comment on column ledger.submission_periods.period is
 -- ledger.submission_columns ----------------------------------------------------------------------
 comment on table ledger.submission_columns is
     'How each submission''s columns were read (表头识别): the header matched, the unit it named '
-    'and the factor to the contract''s unit, and the year of months written without one.';
+    'and the factor to the contract''s unit, the year of months written without one, and the '
+    'column letter the values were read from.';
 comment on column ledger.submission_columns.submission_id is
     'Submission id (报送编号); see ledger.submissions.';
 comment on column ledger.submission_columns.column_name is
@@ -554,6 +573,9 @@ comment on column ledger.submission_columns.unit_factor is
     '10000 from 亿元 to 万元; empty when no conversion applies.';
 comment on column ledger.submission_columns.default_year is
     'Year taken from the file''s title for months written without one (默认年份), e.g. 3月.';
+comment on column ledger.submission_columns.source_column is
+    'Column letter in the file as Excel shows it (原文件列号), e.g. D or AA; a CSV''s columns are '
+    'lettered as Excel opens it. Empty for submissions received before it was recorded.';
 
 -- ledger.quarantine ------------------------------------------------------------------------------
 comment on table ledger.quarantine is
@@ -577,13 +599,15 @@ comment on column ledger.quarantine.reason_zh is
 -- ledger.alerts ----------------------------------------------------------------------------------
 comment on table ledger.alerts is
     'Alerts (提醒): one per rejected file and one per overdue period of a department''s feed, '
-    'raised once each and delivered at most once to the configured webhook.';
+    'raised once each and delivered to the configured webhook after the run that raised it, '
+    'outside it (the deliver_alerts sensor, or workplan refresh once its run is done).';
 comment on column ledger.alerts.alert_key is
     'Alert key (提醒编号): rejected:<submission_id> or overdue:<feed>:<department>:<YYYY-MM>.';
 comment on column ledger.alerts.raised_at is
     'When the alert was raised (提醒时间).';
 comment on column ledger.alerts.kind is
-    'Alert kind (提醒类型): rejected_file (退回) or overdue_feed (数据缺报).';
+    'Alert kind (提醒类型): rejected_file (退回), overdue_feed (数据缺报) or archive_missing '
+    '(存档缺失: a file the scorecard rests on has lost its archive copy).';
 comment on column ledger.alerts.feed is
     'Feed code (报表代码).';
 comment on column ledger.alerts.department is
@@ -597,7 +621,38 @@ comment on column ledger.alerts.message_zh is
 comment on column ledger.alerts.sent_at is
     'When the alert was delivered to the webhook (发送时间); empty if not delivered or no webhook.';
 comment on column ledger.alerts.delivery_error is
-    'Last delivery error (发送失败原因); retried on the next run.';
+    'Last delivery error (发送失败原因); empty once delivered.';
+comment on column ledger.alerts.attempts is
+    'Delivery attempts so far (发送次数); after 8 failed attempts the alert is given up.';
+comment on column ledger.alerts.last_attempt_at is
+    'When delivery was last attempted (最近发送时间).';
+comment on column ledger.alerts.next_attempt_at is
+    'When a failed alert is tried again (下次发送时间): 1, 2, 4 … minutes after each failure.';
+
+-- ledger.interruptions ---------------------------------------------------------------------------
+comment on table ledger.interruptions is
+    'Files whose reading a run did not finish (读取中断), the process having died while reading: '
+    'after the first the file is read again, after a second it is rejected.';
+comment on column ledger.interruptions.submission_id is
+    'Submission being read (文件编号).';
+comment on column ledger.interruptions.noticed_at is
+    'When the next run found the reading cut short (发现时间).';
+
+-- ledger.receipts --------------------------------------------------------------------------------
+comment on table ledger.receipts is
+    'Receipts (回执) written to each department''s outbox (outbox/<department>/), one per '
+    'submission once its outcome was final: what was received, its status, rows counted and set '
+    'aside, and what to do next; with a workbook of the rows, problem cells marked, where rows '
+    'need fixing.';
+comment on column ledger.receipts.submission_id is
+    'Submission the receipt is for (文件编号).';
+comment on column ledger.receipts.written_at is
+    'When the receipt was written (回执时间).';
+comment on column ledger.receipts.receipt_path is
+    'The receipt''s path inside the outbox (回执文件).';
+comment on column ledger.receipts.workbook_path is
+    'The workbook of the rows as read, problem cells marked, inside the outbox (问题行工作簿); '
+    'empty when no row needs fixing.';
 
 -- ledger.scorecard_history -----------------------------------------------------------------------
 comment on table ledger.scorecard_history is
@@ -615,7 +670,7 @@ comment on column ledger.scorecard_history.actual_value is
 comment on column ledger.scorecard_history.target_value is
     'Target value (目标值) then.';
 comment on column ledger.scorecard_history.status is
-    'Status (进度状态) then: met, ahead, on_pace, behind or no_data.';
+    'Status (进度状态) then: see marts.indicator_progress.status.';
 comment on column ledger.scorecard_history.status_zh is
     'Status in Chinese (进度状态) then.';
 comment on column ledger.scorecard_history.submission_ids is
@@ -623,3 +678,7 @@ comment on column ledger.scorecard_history.submission_ids is
 comment on column ledger.scorecard_history.evaluated_on is
     'Evaluation date (评估日期) the reading was judged on: the run''s day in Asia/Shanghai, or the '
     'replayed day when WORKPLAN_AS_OF_DATE was set (as in the demo).';
+comment on column ledger.scorecard_history.status_month is
+    'Month the status was for (状态所属月份) then: the month owed or the latest with data.';
+comment on column ledger.scorecard_history.last_status is
+    'Status of the last known figure (最近数据状态) then.';

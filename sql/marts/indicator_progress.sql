@@ -127,6 +127,14 @@ final as (
 select * from final
 order by indicator_id, month;
 
+-- The scorecard: each indicator's current status, which is that of the latest month that has
+-- data or is due, whichever is later (quarterly figures are due at quarter ends, an annual
+-- reporter's in December). When that month's data is missing the status says so, never the
+-- older month's pace: 数据缺报 (no_data), or 已退回待重报 (resubmit) when the department's file
+-- for it was rejected and no accepted file replaced it; the last known value stays beside it with
+-- its own month and status. Once the plan year is over a target reads 已完成 (met) or 未完成
+-- (missed), never a pace word; until December's figure is due it reads 待年终数据
+-- (awaiting_final) unless the target is already met.
 create or replace table marts.indicator_progress as
 with
 latest as (
@@ -138,37 +146,126 @@ latest as (
     group by i.indicator_id
 ),
 
-final as (
+-- The latest month of the plan year whose figure is due by the evaluation date.
+due as (
     select
         i.indicator_id,
-        i.name_zh,
-        i.name_en,
-        i.unit,
-        i.target_value,
-        i.reference_indicator,
-        p.reference_value,
-        i.comparator,
-        i.tolerance,
-        p.actual_value,
+        max(cast(m as date)) as due_month
+    from marts.dim_indicator as i
+    left join reference.feed_departments as f
+        on i.feed = f.feed and i.source_department = f.department
+    cross join generate_series(
+        make_date($plan_year, 1, 1), make_date($plan_year, 12, 1), interval 1 month
+    ) as t (m)
+    where m + interval 1 month + (coalesce(f.due_day, 1) - 1) * interval 1 day < $as_of_date
+        and case
+            when f.cadence = 'annual' then month(m) = 12
+            when i.frequency = 'quarterly' then month(m) % 3 = 0
+            else true
+        end
+    group by i.indicator_id
+),
+
+-- Months for which the source department's latest file was rejected and nothing accepted
+-- since covers them.
+rejected as (
+    select distinct
+        s.feed,
+        s.department,
+        p.period
+    from ledger.submissions as s
+    inner join ledger.submission_periods as p on s.submission_id = p.submission_id
+    anti join staging.current_submissions as c
+        on s.feed = c.feed and s.department = c.department and p.period = c.period
+    where s.status = 'rejected'
+),
+
+current_month as (
+    select
+        l.indicator_id,
         l.as_of,
+        greatest(l.as_of, d.due_month) as status_month
+    from latest as l
+    left join due as d on l.indicator_id = d.indicator_id
+),
+
+judged as (
+    select
+        c.*,
+        i.*  exclude (indicator_id),
+        p.actual_value,
+        p.reference_value,
         p.expected_progress,
         p.pct_of_target,
-        coalesce(p.status, 'no_data') as status,
-        coalesce(p.status_zh, '数据缺报') as status_zh,
         p.projected_year_end,
-        i.lead_department,
-        i.lead_department_zh,
-        i.feed,
-        coalesce(s.is_overdue, false) as feed_overdue,
-        s.next_period as feed_next_period,
-        cast($as_of_date as date) as evaluated_on,
-        coalesce(p.submission_ids, []) as submission_ids
-    from latest as l
-    inner join marts.dim_indicator as i on l.indicator_id = i.indicator_id
+        p.submission_ids,
+        coalesce(p.status, 'no_data') as last_status,
+        coalesce(p.status_zh, '数据缺报') as last_status_zh,
+        cast($as_of_date as date) > make_date($plan_year, 12, 31) as year_over,
+        r.period is not null as resubmission_owed
+    from current_month as c
+    inner join marts.dim_indicator as i on c.indicator_id = i.indicator_id
     left join marts.indicator_progress_monthly as p
-        on l.indicator_id = p.indicator_id and l.as_of = p.month
-    left join marts.feed_status as s
-        on i.feed = s.feed and i.source_department = s.department
+        on c.indicator_id = p.indicator_id and c.as_of = p.month
+    left join rejected as r
+        on i.feed = r.feed and i.source_department = r.department and c.status_month = r.period
+),
+
+statused as (
+    select
+        *,
+        case
+            when year_over and last_status = 'met' then 'met'
+            when year_over and month(as_of) = 12 then 'missed'
+            when status_month is null then 'no_data'
+            when as_of is null or status_month > as_of then
+                case when resubmission_owed then 'resubmit' else 'no_data' end
+            when year_over then 'awaiting_final'
+            else last_status
+        end as status
+    from judged
+),
+
+final as (
+    select
+        s.indicator_id,
+        s.name_zh,
+        s.name_en,
+        s.unit,
+        s.target_value,
+        s.reference_indicator,
+        s.reference_value,
+        s.comparator,
+        s.tolerance,
+        s.actual_value,
+        s.as_of,
+        s.expected_progress,
+        s.pct_of_target,
+        s.status,
+        case s.status
+            when 'met' then '已完成'
+            when 'ahead' then '超进度'
+            when 'on_pace' then '达进度'
+            when 'behind' then '欠进度'
+            when 'resubmit' then '已退回待重报'
+            when 'missed' then '未完成'
+            when 'awaiting_final' then '待年终数据'
+            else '数据缺报'
+        end as status_zh,
+        s.status_month,
+        s.last_status,
+        s.last_status_zh,
+        s.projected_year_end,
+        s.lead_department,
+        s.lead_department_zh,
+        s.feed,
+        coalesce(fs.is_overdue, false) as feed_overdue,
+        fs.next_period as feed_next_period,
+        cast($as_of_date as date) as evaluated_on,
+        coalesce(s.submission_ids, []) as submission_ids
+    from statused as s
+    left join marts.feed_status as fs
+        on s.feed = fs.feed and s.source_department = fs.department
 )
 
 select * from final

@@ -1,5 +1,7 @@
 -- Record each indicator's reading when it differs from the last one recorded, then list the
--- status changes with the submissions that arrived with them, restatements marked.
+-- status changes with the submissions that arrived with them, restatements marked. A change is
+-- of the current status (the month owed: the calendar can move it) or of the last known figure's
+-- status (last_status: only new or restated figures move it).
 insert into ledger.scorecard_history
 with
 latest as (
@@ -17,11 +19,15 @@ select
     p.status,
     p.status_zh,
     p.submission_ids,
-    p.evaluated_on
+    p.evaluated_on,
+    p.status_month,
+    p.last_status
 from marts.indicator_progress as p
 left join latest as l on p.indicator_id = l.indicator_id
 where l.indicator_id is null
     or p.status is distinct from l.status
+    or p.last_status is distinct from l.last_status
+    or p.status_month is distinct from l.status_month
     or p.actual_value is distinct from l.actual_value
     or p.as_of is distinct from l.as_of
     or p.target_value is distinct from l.target_value;
@@ -32,6 +38,7 @@ readings as (
     select
         *,
         lag(status) over by_time as previous_status,
+        lag(last_status) over by_time as previous_last_status,
         lag(submission_ids) over by_time as previous_submission_ids
     from ledger.scorecard_history
     window by_time as (partition by indicator_id order by recorded_at)
@@ -44,12 +51,15 @@ changes as (
         previous_status,
         status,
         status_zh,
+        previous_last_status,
+        last_status,
         as_of,
         actual_value,
         list_filter(submission_ids, lambda s: not list_contains(previous_submission_ids, s))
             as new_submission_ids
     from readings
-    where previous_status is not null and previous_status <> status
+    where previous_status is not null
+        and (previous_status <> status or previous_last_status <> last_status)
 ),
 
 final as (

@@ -70,6 +70,22 @@ alter table ledger.alerts add column if not exists attempts integer default 0;
 alter table ledger.alerts add column if not exists last_attempt_at timestamptz;
 alter table ledger.alerts add column if not exists next_attempt_at timestamptz;
 
+-- Files whose reading a run did not finish (the process died in it): the first interruption
+-- lets the next run read the file again, a second rejects it (pipelines/store/ingest.py).
+create table if not exists ledger.interruptions (
+    submission_id varchar not null,
+    noticed_at timestamptz not null
+);
+
+-- The receipt (回执) written to the department's outbox for each submission, once its outcome
+-- was final (pipelines/reports/receipts.py).
+create table if not exists ledger.receipts (
+    submission_id varchar primary key,
+    written_at timestamptz not null,
+    receipt_path varchar not null,
+    workbook_path varchar
+);
+
 -- What the scorecard said, one row per indicator each time its reading changed: the record for
 -- "what did it say on date X" (as reported then). Append-only.
 create table if not exists ledger.scorecard_history (
@@ -81,5 +97,11 @@ create table if not exists ledger.scorecard_history (
     status varchar not null,
     status_zh varchar not null,
     submission_ids varchar[] not null,
-    evaluated_on date not null
+    evaluated_on date not null,
+    status_month date,
+    last_status varchar
 );
+-- The month owed and the last known figure's status are recorded since the status follows the
+-- month owed (a warehouse made before has the columns added; its older readings leave them empty).
+alter table ledger.scorecard_history add column if not exists status_month date;
+alter table ledger.scorecard_history add column if not exists last_status varchar;

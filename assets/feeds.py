@@ -12,7 +12,8 @@ from pipelines.checks.validation import validate_submissions
 from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.reports.receipts import write_receipts
 from pipelines.resources import Warehouse
-from pipelines.store.ingest import ensure_staging_view, receive_feed
+from pipelines.store.ingest import ensure_staging_view, receive_feed, receive_stray
+from pipelines.store.ingest import stray_files as stray_files_in
 from pipelines.store.ledger import newly_accepted, pending, record_verdict, take_receipt_rejections
 from pipelines.store.warehouse import run_sql
 
@@ -31,6 +32,34 @@ def raise_rejection_alerts(con) -> None:
     """Alert the sending department once per rejected file; delivery happens after the run
     (pipelines.reports.alerts), never while it holds the warehouse."""
     run_sql(con, "ledger/rejection_alerts")
+
+
+STRAY_FILES = dg.AssetKey(["raw", "stray_files"])
+
+
+@dg.asset(key=STRAY_FILES, group_name="ledger", kinds={"duckdb"})
+def stray_files(context: AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Files dropped in landing outside every feed's folder (in landing itself, or in a folder
+    named for no feed): archived and recorded in ledger.submissions as rejected, saying where
+    they belong, with an alert, so nothing that arrives goes unrecorded."""
+    landing = Path(warehouse.landing)
+    with warehouse.connect() as con:
+        received = [
+            s
+            for path in stray_files_in(landing)
+            if (s := receive_stray(con, landing, Path(warehouse.archive), path)) is not None
+        ]
+        raise_rejection_alerts(con)
+    for submission in received:
+        context.log.warning(f"{submission.file_name}: outside every feed's folder, rejected")
+    return dg.MaterializeResult(
+        metadata={
+            "files_received": len(received),
+            "files": dg.MetadataValue.md(
+                "\n".join(f"- {markdown_text(s.file_name)}" for s in received) or "none"
+            ),
+        }
+    )
 
 
 def build_raw_asset(feed: str) -> dg.AssetsDefinition:

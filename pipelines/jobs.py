@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.feeds import raw_key
+from assets.feeds import STRAY_FILES, raw_key
 from pipelines.files.contracts import FEEDS
 
 
@@ -18,8 +18,11 @@ def ingest_job_name(feed: str) -> str:
 
 def ingest_selection(feed: str) -> dg.AssetSelection:
     """The feed's raw asset and everything downstream, plus the reference data the marts read,
-    so a sensor's run works on a fresh warehouse too."""
-    roots = dg.AssetSelection.assets(raw_key(feed)) | dg.AssetSelection.groups("reference")
+    so a sensor's run works on a fresh warehouse too, and the files dropped outside every feed's
+    folder, so they are recorded by the next run of any feed."""
+    roots = dg.AssetSelection.assets(raw_key(feed), STRAY_FILES) | dg.AssetSelection.groups(
+        "reference"
+    )
     return roots.downstream().required_multi_asset_neighbors()
 
 

@@ -18,7 +18,7 @@ from pipelines.settings import Settings, SettingsError
 from pipelines.store.archive import arrivals
 from pipelines.store.ingest import prepare, receive_feed
 from pipelines.store.warehouse import publish_copy
-from tests.helpers import drop_csv, settings_for, workplan
+from tests.helpers import drop_csv, run_refresh, settings_for, workplan
 
 ROWS = [dict(period="2024-03", area="景区1", revenue_wan=5)]
 
@@ -181,3 +181,31 @@ def first_sha256(con, submission_id: str) -> str:
     return con.execute(
         "select sha256 from ledger.submissions where submission_id = ?", [submission_id]
     ).fetchone()[0]
+
+
+def test_a_file_outside_every_feed_folder_is_recorded_refused_and_alerted(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, as_of_date="2024-02-20")
+    settings.landing.mkdir(parents=True)
+    (settings.landing / "3月旅游收入.csv").write_bytes(b"a file dropped in landing itself\n")
+    misnamed = settings.landing / "tourism" / "culture_tourism" / "3月.csv"
+    misnamed.parent.mkdir(parents=True)
+    misnamed.write_bytes(b"a feed folder named wrongly\n")
+    assert run_refresh(settings).success
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        ledger = con.execute(
+            "select landing_path, feed, department, status, message_zh from ledger.submissions "
+            "order by landing_path"
+        ).fetchall()
+        alerted = con.execute(
+            "select subject from ledger.alerts where kind = 'rejected_file' order by subject"
+        ).fetchall()
+    assert [row[:4] for row in ledger] == [
+        ("3月旅游收入.csv", "(landing)", None, "rejected"),
+        ("tourism/culture_tourism/3月.csv", "tourism", "culture_tourism", "rejected"),
+    ]
+    assert ledger[0][4].startswith("该文件放在接收目录的最外层，不属于任何报表，未读取。")
+    assert ledger[1][4].startswith("该文件放在“tourism”文件夹，不属于任何报表，未读取。")
+    assert "旅游收入情况表（tourism_revenue）" in ledger[1][4]
+    assert alerted == [("3月.csv",), ("3月旅游收入.csv",)]
+    # Nothing that arrives is lost: both are in the archive's manifest.
+    assert {a["landing_path"] for a in arrivals(settings.archive)} == {r[0] for r in ledger}

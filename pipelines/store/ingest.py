@@ -57,12 +57,16 @@ def sha256_of(path: Path) -> str:
 
 
 def landing_files(landing: Path, feed: str) -> list[Path]:
-    """Regular, visible files under `landing/<feed>/`, never a symbolic or hard link.
+    """Regular, visible files under `landing/<feed>/`, never a symbolic or hard link."""
+    return regular_files((landing / feed).resolve())
+
+
+def regular_files(root: Path) -> list[Path]:
+    """Regular, visible files under `root`, never a symbolic or hard link, never leaving it.
 
     Excel's owner files (~$name.xlsx, left beside a workbook open in a shared folder) are not
     submissions either.
     """
-    root = (landing / feed).resolve()
     if not root.is_dir():
         return []
     files = []
@@ -76,6 +80,54 @@ def landing_files(landing: Path, feed: str) -> list[Path]:
         if path.stat().st_nlink == 1:
             files.append(path)
     return files
+
+
+def stray_files(landing: Path) -> list[Path]:
+    """Files dropped in landing outside every feed's folder (in landing itself, or in a folder
+    named for no feed): nobody will read them as a feed, so they are recorded and refused."""
+    root = landing.resolve()
+    return [
+        path
+        for path in regular_files(root)
+        if len(parts := path.relative_to(root).parts) == 1 or parts[0] not in FEEDS
+    ]
+
+
+def receive_stray(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    archive_root: Path,
+    path: Path,
+    received_at: dt.datetime | None = None,
+) -> Submission | None:
+    """Archive a stray file and record it as rejected, telling the clerk where it belongs;
+    None when this path and content were recorded before."""
+    found = arrive(con, landing, archive_root, path, received_at)
+    if found is None:
+        return None
+    sha256, landing_path, archived, received_at, replaying = found
+    parts = Path(landing_path).parts
+    folder = parts[0] if len(parts) > 1 else ""
+    department = parts[1] if len(parts) > 2 else None
+    submission_id = submission_key("stray", landing_path, sha256)
+    record = [submission_id, folder or "(landing)", department, path.name, landing_path,
+              str(archived.relative_to(archive_root)), archived.stat().st_size, sha256,
+              received_at]  # fmt: skip
+    if not replaying:
+        record_arrival(archive_root, dict(zip(ARRIVAL_FIELDS, record, strict=True)))
+    where = f"“{folder}”文件夹" if folder else "接收目录的最外层"
+    message_en = (
+        f"The file was dropped in {f'the folder {folder!r}' if folder else 'landing itself'}, "
+        f"which is no feed's folder, so it was not read. Drop it in landing/<feed>/<department>/; "
+        f"the feeds are {', '.join(FEEDS)}."
+    )
+    message_zh = (
+        f"该文件放在{where}，不属于任何报表，未读取。请放入 landing/<报表>/<报送单位>/ 文件夹；"
+        f"报表有：{'、'.join(load_contract(f).title_zh + f'（{f}）' for f in FEEDS)}。"
+    )
+    with transaction(con):
+        insert_submission(con, record, 0, "rejected", message_en, message_zh, None)
+    return Submission(submission_id, record[1], department, path.name, "rejected", 0, message_en)
 
 
 def ensure_staging_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
@@ -132,6 +184,32 @@ def submission_key(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
+def arrive(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    archive_root: Path,
+    path: Path,
+    received_at: dt.datetime | None,
+) -> tuple[str, str, Path, dt.datetime, bool] | None:
+    """A file's arrival: its SHA-256, its path in landing, its archive copy (made here), when it
+    arrived and whether a rebuild is replaying it; None when the ledger holds this path and
+    content already."""
+    sha256 = sha256_of(path)
+    landing_path = str(path.resolve().relative_to(landing.resolve()))
+    if con.execute(
+        "select 1 from ledger.submissions where landing_path = ? and sha256 = ?",
+        [landing_path, sha256],
+    ).fetchone():
+        return None
+    archived = archive(path, sha256, archive_root)
+    return sha256, landing_path, archived, received_at or dt.datetime.now(dt.UTC), bool(received_at)
+
+
+# What the archive's manifest keeps of each arrival, in the ledger's own words.
+ARRIVAL_FIELDS = ("submission_id", "feed", "department", "file_name", "landing_path",
+                  "archive_path", "size_bytes", "sha256", "received_at")  # fmt: skip
+
+
 def receive(
     con: duckdb.DuckDBPyConnection,
     landing: Path,
@@ -149,16 +227,10 @@ def receive(
     and is not retried forever (`settle_interrupted`). `received_at` is given by a rebuild, which
     replays the manifest's arrivals with their own times and writes no new manifest lines.
     """
-    sha256 = sha256_of(path)
-    landing_path = str(path.resolve().relative_to(landing.resolve()))
-    if con.execute(
-        "select 1 from ledger.submissions where landing_path = ? and sha256 = ?",
-        [landing_path, sha256],
-    ).fetchone():
+    found = arrive(con, landing, archive_root, path, received_at)
+    if found is None:
         return None
-    replaying = received_at is not None
-    received_at = received_at or dt.datetime.now(dt.UTC)
-    archived = archive(path, sha256, archive_root)
+    sha256, landing_path, archived, received_at, replaying = found
     folder = drop_folder(path.resolve(), landing, contract)
     submission_id = submission_key(contract.feed, folder, sha256)
     (original,) = con.execute(
@@ -185,9 +257,7 @@ def receive(
         received_at,
     ]
     if not replaying:
-        names = ("submission_id", "feed", "department", "file_name", "landing_path",
-                 "archive_path", "size_bytes", "sha256", "received_at")  # fmt: skip
-        record_arrival(archive_root, dict(zip(names, record, strict=True)))
+        record_arrival(archive_root, dict(zip(ARRIVAL_FIELDS, record, strict=True)))
     if status == "received":
         with transaction(con):
             insert_submission(con, record, 0, "receiving", None, None, None)

@@ -16,10 +16,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.files.contracts import load_contract
+from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.settings import Settings
 from pipelines.store.archive import arrivals
-from pipelines.store.ingest import prepare, receive
+from pipelines.store.ingest import prepare, receive, receive_stray
 from pipelines.store.warehouse import connect
 
 
@@ -64,8 +64,11 @@ def rebuild(settings: Settings) -> Rebuilt:
             landed.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(copy, landed)
             received_at = dt.datetime.fromisoformat(arrival["received_at"])
-            contract = load_contract(arrival["feed"])
-            if receive(con, Path(scratch), settings.archive, contract, landed, received_at):
-                replayed += 1
+            if arrival["feed"] in FEEDS:
+                contract = load_contract(arrival["feed"])
+                done = receive(con, Path(scratch), settings.archive, contract, landed, received_at)
+            else:
+                done = receive_stray(con, Path(scratch), settings.archive, landed, received_at)
+            replayed += done is not None
             landed.unlink()
     return Rebuilt(replayed, missing, kept)

@@ -209,3 +209,25 @@ def test_a_file_outside_every_feed_folder_is_recorded_refused_and_alerted(tmp_pa
     assert alerted == [("3月.csv",), ("3月旅游收入.csv",)]
     # Nothing that arrives is lost: both are in the archive's manifest.
     assert {a["landing_path"] for a in arrivals(settings.archive)} == {r[0] for r in ledger}
+
+
+def test_a_refusal_echoes_only_what_the_clerk_needs_of_a_file_that_is_no_table(
+    tmp_path: Path,
+) -> None:
+    settings = settings_for(tmp_path)
+    folder = settings.landing / "tourism_revenue" / "culture_tourism"
+    folder.mkdir(parents=True)
+    secret = "s3cr3t-password-that-must-not-travel"
+    line = ",".join([f"root:x:0:0:{secret}"] + [f"field{n}" for n in range(40)])
+    (folder / "配置.csv").write_text(line + "\n" + line + "\n", encoding="utf-8")
+    con = duckdb.connect()
+    prepare(con)
+    [refused] = receive_feed(con, settings.landing, settings.archive, "tourism_revenue")
+    assert refused.status == "rejected"
+    message_en, message_zh = con.execute(
+        "select message_en, message_zh from ledger.submissions"
+    ).fetchone()
+    # Each column found is named by its letter and at most 24 characters, sixteen at most.
+    assert "A (root:x:0:0:s3cr3t-passw…)" in message_en and secret not in message_en
+    assert "第 A 列（root:x:0:0:s3cr3t-passw…）" in message_zh and secret not in message_zh
+    assert "P (field14)" in message_en and "Q (field15)" not in message_en

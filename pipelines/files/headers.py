@@ -487,7 +487,11 @@ def match_header(rows: list[list[str]], contract: Contract) -> HeaderMatch:
         if best is None or len(missing) < len(best[1]):
             best = (index, missing, cells)
     cells = best[2] if best else []
-    found = [(bounds.column_letters(pos + 1), c.text) for pos, c in enumerate(cells) if c.text]
+    # What a clerk needs to find the header again, and no more: a file that is no table (a
+    # configuration file, a letter) must not have its lines copied into the ledger and alerts.
+    found = [
+        (bounds.column_letters(pos + 1), shortened(c.text)) for pos, c in enumerate(cells) if c.text
+    ][:SHOWN_COLUMNS]
     missing = best[1] if best else [c.header_zh for c in contract.required]
     template = [c.header_zh for c in contract.columns]
     other = template_of(rows, contract)
@@ -525,6 +529,15 @@ def match_header(rows: list[list[str]], contract: Contract) -> HeaderMatch:
         f"{lookalikes_zh}请使用模板表头：{'、'.join(template)}，"
         f"并放在前 {HEADER_SEARCH_ROWS} 个非空行内。",
     )
+
+
+# A refusal names at most this many of the columns found, each cut to `SHOWN_CHARS` characters.
+SHOWN_COLUMNS = 16
+SHOWN_CHARS = 24
+
+
+def shortened(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 # Headers of a column that numbers the rows: nothing to load, nothing to warn about.

@@ -35,9 +35,10 @@ def raise_rejection_alerts(con) -> None:
 
 
 STRAY_FILES = dg.AssetKey(["raw", "stray_files"])
+DEPARTMENTS = dg.AssetKey(["reference", "departments"])
 
 
-@dg.asset(key=STRAY_FILES, group_name="ledger", kinds={"duckdb"})
+@dg.asset(key=STRAY_FILES, group_name="ledger", kinds={"duckdb"}, deps=[DEPARTMENTS])
 def stray_files(context: AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Files dropped in landing outside every feed's folder (in landing itself, or in a folder
     named for no feed): archived and recorded in ledger.submissions as rejected, saying where
@@ -67,7 +68,11 @@ def build_raw_asset(feed: str) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=raw_key(feed),
-        deps=[landing_key(feed, department) for department in contract.departments],
+        # The departments' names, which rejection alerts give in Chinese, are loaded first.
+        deps=[
+            *(landing_key(feed, department) for department in contract.departments),
+            DEPARTMENTS,
+        ],
         group_name=feed,
         kinds={"duckdb"},
         tags={"feed": feed},

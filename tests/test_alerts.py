@@ -68,7 +68,9 @@ def test_rejected_file_and_overdue_feed_alert_once_each(tmp_path, webhook):
     rejected = [a for a in first if a["kind"] == "rejected_file"]
     assert len(rejected) == 1
     assert rejected[0]["department"] == "culture_tourism"
-    assert "bad.csv" in rejected[0]["message_en"] and "退回" in rejected[0]["message_zh"]
+    assert "bad.csv" in rejected[0]["message_en"]
+    # The department by its Chinese name, as a clerk or leader reads it.
+    assert rejected[0]["message_zh"].startswith("退回：文化广电和旅游局报送的“bad.csv”。")
     # Eleven monthly obligations each owe January; the annual one owes December, not yet due.
     assert [k for k in kinds if k[0] == "overdue_feed"] == sorted(
         ("overdue_feed", feed, dept)

@@ -217,8 +217,8 @@ def test_a_refusal_echoes_only_what_the_clerk_needs_of_a_file_that_is_no_table(
     settings = settings_for(tmp_path)
     folder = settings.landing / "tourism_revenue" / "culture_tourism"
     folder.mkdir(parents=True)
-    secret = "s3cr3t-password-that-must-not-travel"
-    line = ",".join([f"root:x:0:0:{secret}"] + [f"field{n}" for n in range(40)])
+    private = "a-line-that-must-not-travel"
+    line = ",".join([f"root:x:0:0:{private}"] + [f"field{n}" for n in range(40)])
     (folder / "配置.csv").write_text(line + "\n" + line + "\n", encoding="utf-8")
     con = duckdb.connect()
     prepare(con)
@@ -228,6 +228,6 @@ def test_a_refusal_echoes_only_what_the_clerk_needs_of_a_file_that_is_no_table(
         "select message_en, message_zh from ledger.submissions"
     ).fetchone()
     # Each column found is named by its letter and at most 24 characters, sixteen at most.
-    assert "A (root:x:0:0:s3cr3t-passw…)" in message_en and secret not in message_en
-    assert "第 A 列（root:x:0:0:s3cr3t-passw…）" in message_zh and secret not in message_zh
+    assert "A (root:x:0:0:a-line-that-…)" in message_en and private not in message_en
+    assert "第 A 列（root:x:0:0:a-line-that-…）" in message_zh and private not in message_zh
     assert "P (field14)" in message_en and "Q (field15)" not in message_en

@@ -37,6 +37,27 @@ class Column:
     allowed: tuple[str, ...] = ()
     min: float | None = None
     description: str = ""
+    description_zh: str = ""
+    # (code, Chinese label) of allowed codes a clerk may give by their label (指标代码 by name).
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """What a clerk picks from: the allowed values, by their Chinese labels where they have
+        them."""
+        labels = dict(self.labels)
+        return tuple(labels.get(value, value) for value in self.allowed)
+
+    def coded(self, text_sql: str) -> str:
+        """SQL giving the code a cell's text names: the code itself, or its Chinese label
+        (地区生产总值 is gdp). Labels come from the contract, never from a file."""
+        if not self.labels:
+            return text_sql
+        cases = " ".join(
+            f"when '{label.replace(chr(39), chr(39) * 2)}' then '{code}'"
+            for code, label in self.labels
+        )
+        return f"coalesce(case trim({text_sql}) {cases} end, {text_sql})"
 
     def headers(self) -> tuple[str, ...]:
         """Every header text that names this column, normalised for matching."""
@@ -51,6 +72,7 @@ class Contract:
     title_zh: str
     title_en: str
     grain: str
+    grain_zh: str
     kind: str
     business_key: tuple[str, ...]
     cadence: str
@@ -107,6 +129,8 @@ def load_contract(feed: str) -> Contract:
             allowed=tuple(c.get("allowed", ())),
             min=c.get("min"),
             description=c.get("description", ""),
+            description_zh=c.get("description_zh", ""),
+            labels=tuple(c.get("labels", {}).items()),
         )
         for c in raw["columns"]
     )
@@ -115,6 +139,7 @@ def load_contract(feed: str) -> Contract:
         title_zh=raw["title_zh"],
         title_en=raw["title_en"],
         grain=" ".join(raw["grain"].split()),
+        grain_zh=raw["grain_zh"],
         kind=raw["kind"],
         business_key=tuple(raw["business_key"]),
         cadence=raw["cadence"],

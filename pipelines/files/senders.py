@@ -122,17 +122,19 @@ def refuse_other_kinds(
     if column is None or own is None or column not in positions:
         return
     letter = bounds.column_letters(positions[column] + 1)
-    header = next(c.header_zh for c in contract.columns if c.name == column)
-    allowed = next(c.allowed for c in contract.columns if c.name == column)
-    theirs = {kind.lower(): kind for kind in allowed if kind not in own}
+    spec = next(c for c in contract.columns if c.name == column)
+    header = spec.header_zh
+    theirs = {kind.lower(): kind for kind in spec.allowed if kind not in own}
     if not theirs:
         return
+    # A kind given by its label (地区生产总值) is the kind it names (gdp).
+    kind_sql = f"lower(trim({spec.coded(quote_identifier(column))}))"
     # Only rows of another department's kind are gathered: a clean file aggregates nothing.
     found = con.execute(
-        f"select lower(trim({quote_identifier(column)})) as kind, count(*), "
+        f"select {kind_sql} as kind, count(*), "
         f"list(row_number order by row_number)[1:{SHOWN_ROWS}] "
         f"from raw.{quote_identifier(contract.feed)} where submission_id = ? "
-        f"and list_contains(?, lower(trim({quote_identifier(column)}))) "
+        f"and list_contains(?, {kind_sql}) "
         "group by kind order by min(row_number)",
         [submission_id, list(theirs)],
     ).fetchall()

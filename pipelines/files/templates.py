@@ -15,7 +15,6 @@ its cells are the department's cannot be told.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import xlsxwriter
 from pipelines.files import bounds
 from pipelines.files.contracts import FEEDS, Column, Contract, load_contract
 from pipelines.files.rejection import FileRejected
-from pipelines.settings import CATALOG_ROOT
+from pipelines.files.senders import department_names
 from pipelines.store.conform import PARSED_SUFFIX, SQL_TYPES
 from pipelines.store.warehouse import quote_identifier
 
@@ -61,7 +60,7 @@ EXAMPLES = {
 }
 # What earlier templates wrote where the example's name was not yet marked 示例: a file made
 # from one of them still holds this example.
-LEGACY_EXAMPLES = {"area": "太阳岛风景区", "metric_name": "地区生产总值"}
+LEGACY_EXAMPLES = {"area": "太阳岛风景区", "metric_name": "地区生产总值", "metric_code": "gdp"}
 EXAMPLE_BY_TYPE = {
     "month": "2024-03",
     "date": dt.date(2024, 3, 5),
@@ -74,15 +73,8 @@ EXAMPLE_BY_TYPE = {
 def example_value(column: Column) -> object:
     """What the example row shows in a column: an allowed value, a named example, or by type."""
     if column.allowed:
-        return column.allowed[0]
+        return column.choices[0]
     return EXAMPLES.get(column.name, EXAMPLE_BY_TYPE.get(column.type, ""))
-
-
-def department_names(codes: tuple[str, ...]) -> list[str]:
-    """The reporting departments' Chinese names, from the catalog."""
-    with open(CATALOG_ROOT / "departments.csv", encoding="utf-8", newline="") as handle:
-        names = {row["department_code"]: row["name_zh"] for row in csv.DictReader(handle)}
-    return [names.get(code, code) for code in codes]
 
 
 def column_hint(column: Column) -> str:
@@ -92,7 +84,7 @@ def column_hint(column: Column) -> str:
         parts.append(f"单位：{column.unit}")
     parts.append("必填" if column.required else "可空")
     if column.allowed:
-        parts.append(f"可填：{'、'.join(column.allowed)}")
+        parts.append(f"可填：{'、'.join(column.choices)}")
     return "；".join(parts)
 
 
@@ -116,49 +108,71 @@ def write_data_sheet(workbook: xlsxwriter.Workbook, contract: Contract) -> None:
             sheet.write_string(1, col, value, cell)
         hint = {"input_title": column.header_zh[:32], "input_message": column_hint(column)[:255]}
         if column.allowed:
-            hint |= {"validate": "list", "source": list(column.allowed)}
+            hint |= {"validate": "list", "source": list(column.choices)}
         else:
             hint |= {"validate": "any"}
         sheet.data_validation(1, col, VALIDATED_ROWS, col, hint)
     sheet.freeze_panes(1, 0)
 
 
+# What 报告期 means for each kind of feed: the rule a clerk most needs.
+PERIOD_MEANING = {
+    "snapshot": "报告期为清单截至的月份：填截至该月末的完整清单（时点数），不是当月新增的部分。",
+    "flow": "报告期为发生的月份：只填该月发生的数（当月数），不要填1月以来的累计数。",
+    "cumulative": "报告期为累计截至的月份：填1月至该月的累计数（1-N月累计），不要只填当月数。",
+}
+
+
+def reporting_rule(contract: Contract, department: str, name: str) -> str:
+    """One department's cadence and due day, as the clerk of that department follows it."""
+    if contract.cadence_of(department) == "annual":
+        return f"{name}：每年报送一次，于次年1月{contract.due_day}日前报送当年12月（全年）数据"
+    return f"{name}：每月报送，于每月{contract.due_day}日前报送上月数据"
+
+
 def write_instructions_sheet(workbook: xlsxwriter.Workbook, contract: Contract) -> None:
-    """填表说明: who reports, when it is due, and each column's meaning, type, unit and rules."""
+    """填表说明, all in Chinese: who reports and when (each department's own cadence), what a
+    row and 报告期 mean for this kind of feed, units, and each column's type, unit and rules."""
     sheet = workbook.add_worksheet("填表说明")
     bold = workbook.add_format({"bold": True})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-    cadence = CADENCE_ZH.get(contract.cadence, contract.cadence)
     sheet.write_string(0, 0, f"{contract.title_zh}填表说明", bold)
+    catalog = department_names()
+    names = {code: catalog.get(code, code) for code in contract.departments}
     about = [
-        ("报送单位", "、".join(department_names(contract.departments))),
-        ("报送周期", f"{cadence}报送；每月{contract.due_day}日前报送上月数据"),
-        ("数据粒度", contract.grain),
+        ("报送单位", "、".join(names.values())),
+        ("报送时间", "；".join(reporting_rule(contract, d, n) for d, n in names.items())),
+        ("每行填什么", contract.grain_zh),
+        ("报告期", PERIOD_MEANING[contract.kind]),
+        (
+            "单位",
+            "数值按“单位”列所示的单位填写；表头或“单位：”行中注明其他单位（如“（亿元）”"
+            "“单位：元”）时按该单位换算，无法换算的单位（如万美元）文件将被退回。百分比填数字"
+            "（6.3 表示 6.3%）。",
+        ),
         (
             "填写方法",
             "在第一张工作表第2行起逐行填写（第2行为示例，请覆盖或删除：含“示例”的行不会"
-            "导入）；表头请勿修改。",
+            "导入）；表头请勿修改；不要隐藏工作表，一个文件只填一个报告期的一张表。",
         ),
     ]
     if contract.sends_column:
         # Who reports which kind of row: a row of another department's kind refuses the file.
-        header = next(c.header_zh for c in contract.columns if c.name == contract.sends_column)
-        names = dict(zip(contract.departments, department_names(contract.departments), strict=True))
-        split = "；".join(f"{names[d]}：{'、'.join(kinds)}" for d, kinds in contract.sends)
-        about.append(("报送分工", f"按“{header}”分工报送，各单位只填本单位的类型（{split}）"))
+        column = next(c for c in contract.columns if c.name == contract.sends_column)
+        labels = dict(column.labels)
+        split = "；".join(
+            f"{names[d]}：{'、'.join(labels.get(k, k) for k in kinds)}"
+            for d, kinds in contract.sends
+        )
+        about.append(
+            ("报送分工", f"按“{column.header_zh}”分工报送，各单位只填本单位的类型（{split}）")
+        )
     for row, (label, text) in enumerate(about, start=2):
         sheet.write_string(row, 0, label, bold)
-        sheet.write_string(row, 1, text, wrap)
-    table = [
-        "中文表头",
-        "字段名",
-        "类型",
-        "单位",
-        "是否必填",
-        "可填写的值",
-        "可接受的表头别名",
-        "说明",
-    ]
+        # Across the table's columns, tall enough for the text (Excel does not size merged rows).
+        sheet.merge_range(row, 1, row, 6, text, wrap)
+        sheet.set_row(row, 16 * (1 + len(text) // 60))
+    table = ["中文表头", "类型", "单位", "是否必填", "可填写的值", "可接受的表头别名", "说明"]
     top = len(about) + 3
     sheet.write_row(top, 0, table, bold)
     for row, column in enumerate(contract.columns, start=top + 1):
@@ -167,19 +181,18 @@ def write_instructions_sheet(workbook: xlsxwriter.Workbook, contract: Contract) 
             0,
             [
                 column.header_zh,
-                column.name,
                 TYPE_ZH[column.type],
                 column.unit or "",
                 "是" if column.required else "否",
-                "、".join(column.allowed),
+                "、".join(column.choices),
                 "、".join(column.synonyms),
-                column.description,
+                column.description_zh,
             ],
             wrap,
         )
     sheet.set_column(0, 0, 16)
-    sheet.set_column(1, 6, 20)
-    sheet.set_column(7, 7, 60)
+    sheet.set_column(1, 5, 20)
+    sheet.set_column(6, 6, 60)
 
 
 def write_template(contract: Contract, folder: Path) -> Path:

@@ -168,7 +168,7 @@ def ensure_typed_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
         con.execute(f"drop table {typed_view(contract)}")
     text = TYPED_EXPRESSIONS["text"]
     columns = ", ".join(
-        f"{text.format(col=quote_identifier(c.name))} as {quote_identifier(c.name)}"
+        f"{c.coded(text.format(col=quote_identifier(c.name)))} as {quote_identifier(c.name)}"
         if c.type == "text"
         else f"{quote_identifier(c.name + PARSED_SUFFIX)} as {quote_identifier(c.name)}, "
         f"{quote_identifier(c.name)} as {quote_identifier(c.name + TEXT_SUFFIX)}"

@@ -56,6 +56,7 @@ PROGRESS_COLUMNS = {
     "status_month": "date",
     "last_status_zh": "varchar",
     "projected_year_end": "double",
+    "gap_pp": "double",
     "lead_department": "varchar",
     "lead_department_zh": "varchar",
     "feed": "varchar",
@@ -106,6 +107,7 @@ def indicator(
         "status_month": None if actual is None else AS_OF,
         "last_status_zh": STATUS_ZH[status],
         "projected_year_end": None if actual is None else actual * 1.2,
+        "gap_pp": None,
         "lead_department": "market_regulation",
         "lead_department_zh": department,
         "feed": "enterprise_registrations",
@@ -485,3 +487,20 @@ def test_the_scorecard_fits_a_phone_and_a_desktop_without_sideways_scrolling(
     )
     assert screenshot.read_bytes().startswith(b"\x89PNG")
     record_property("screenshot", str(screenshot))
+
+
+def test_a_growth_target_reads_as_its_gap_in_percentage_points(tmp_path):
+    growth = indicator(
+        "T12",
+        "ahead",
+        comparator=">=",
+        unit="%",
+        target=30.0,
+        actual=34.29,
+        expected=None,
+        name_zh="旅游收入增长",
+        gap_pp=4.29,
+    )
+    page = render(analysts_file(tmp_path / "analysts.duckdb", [growth]))
+    assert "差距 <b>+4.29个百分点</b>" in page
+    assert "完成目标 <b>" not in page

@@ -31,7 +31,8 @@ def judged(settings, day: str) -> dict:
     with duckdb.connect(str(settings.analysts), read_only=True) as con:
         cursor = con.execute(
             "select indicator_id, status, status_zh, status_month, as_of, actual_value, "
-            "last_status, last_status_zh from marts.indicator_progress"
+            "last_status, last_status_zh, gap_pp, projected_year_end "
+            "from marts.indicator_progress"
         )
         names = [d[0] for d in cursor.description]
         return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
@@ -52,6 +53,8 @@ def test_a_missing_then_rejected_then_resent_month(tmp_path) -> None:
         dt.date(2024, 2, 1),
     )
     assert t12["actual_value"] == 30.0
+    # A growth target is reported by its gap: 30% against >= 30% is 0 percentage points.
+    assert t12["gap_pp"] == 0.0
 
     # 20 April: March (due 10 April) is owed and missing. February's figure stays beside it.
     t12 = judged(settings, "2024-04-20")["T12"]
@@ -130,6 +133,7 @@ def test_after_the_plan_year_a_target_is_met_or_missed_never_a_pace_word(tmp_pat
     year_end = judged(settings, "2025-01-20")
     assert (year_end["T12"]["status"], year_end["T12"]["status_zh"]) == ("missed", "未完成")
     assert year_end["T12"]["actual_value"] == 10.0
+    assert year_end["T12"]["gap_pp"] == -20.0  # 10% against 30%: 20 points short
     assert year_end["T09"]["status"] == "met"
     # New registrations: nothing ever came; December is owed: no figure, not a pace word.
     assert (year_end["T08"]["status"], year_end["T08"]["status_month"]) == (
@@ -137,3 +141,22 @@ def test_after_the_plan_year_a_target_is_met_or_missed_never_a_pace_word(tmp_pat
         dt.date(2024, 12, 1),
     )
     assert not pace_words & {row["status"] for row in year_end.values()}
+
+
+def test_a_count_is_projected_to_a_whole_number(tmp_path) -> None:
+    settings = settings_for(tmp_path)
+    # Foreign-trade registrations: 2, 1, 2, 1 and 1 from January to May, 7 in all.
+    for month, count in ((1, 2), (2, 1), (3, 2), (4, 1), (5, 1)):
+        period = f"2024-{month:02d}"
+        drop_csv(
+            settings,
+            "enterprise_registrations",
+            "commerce",
+            f"{period}.csv",
+            events(period, ["外贸备案"] * count),
+        )
+    t09 = judged(settings, "2024-06-20")["T09"]  # May was due on 10 June
+    assert (t09["actual_value"], t09["as_of"]) == (7.0, dt.date(2024, 5, 1))
+    # 7 x 12 / 5 = 16.8 registrations: 17 by the year's end, a whole number.
+    assert t09["projected_year_end"] == 17.0
+    assert t09["gap_pp"] is None  # a count has no gap in percentage points

@@ -97,7 +97,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_SQL = """
 select indicator_id, name_zh, name_en, unit, target_value, reference_indicator, reference_value,
        comparator, tolerance, actual_value, as_of, expected_progress, pct_of_target, status,
-       status_zh, status_month, last_status_zh, projected_year_end, lead_department,
+       status_zh, status_month, last_status_zh, projected_year_end, gap_pp, lead_department,
        lead_department_zh, feed
 from marts.indicator_progress
 order by indicator_id
@@ -188,6 +188,15 @@ def format_share(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
+def progress_text(row: dict) -> tuple[str, str]:
+    """How far a target has got, as it is reported: the share of the target reached, or for a
+    growth target its gap to the target in percentage points (差距 +4.29个百分点)."""
+    if row.get("gap_pp") is not None:
+        gap = f"{row['gap_pp']:+.2f}".rstrip("0").rstrip(".")
+        return "差距", f"{gap}个百分点"
+    return "完成目标", format_share(row["pct_of_target"])
+
+
 def format_month(value: date | None) -> str:
     return "—" if value is None else f"{value.year}年{value.month}月"
 
@@ -232,6 +241,7 @@ class IndicatorView:
     colour: str
     actual: str
     target: str
+    share_label: str
     share: str
     pace: str | None
     projected: str
@@ -261,7 +271,8 @@ def indicator_view(row: dict, months: list[dict]) -> IndicatorView:
         colour=STATUS_COLOUR[row["status"]],
         actual=format_amount(row["actual_value"], row["unit"]),
         target=target_text(row),
-        share=format_share(row["pct_of_target"]),
+        share_label=progress_text(row)[0],
+        share=progress_text(row)[1],
         pace=None if expected is None else format_share(expected),
         projected=format_amount(row["projected_year_end"], row["unit"]),
         as_of=as_of_text(row),
@@ -473,7 +484,8 @@ def _draw_bar(ax: Axes, view: IndicatorView, top: float) -> None:
         x = left + width * view.pace_at
         ax.plot([x, x], [top - 0.08, top + height + 0.08], color="#e37400", lw=2, ls=(0, (2, 1)))
     pace = f" · 序时进度 {view.pace}" if view.pace else ""
-    _text(ax, left, top + height + 0.17, f"完成目标 {view.share}{pace} · {view.as_of}", 8.5, MUTED)
+    line = f"{view.share_label} {view.share}{pace} · {view.as_of}"
+    _text(ax, left, top + height + 0.17, line, 8.5, MUTED)
 
 
 def render_png(card: Scorecard, path: Path) -> None:
@@ -542,6 +554,7 @@ SCORECARD_COLUMNS = [
     ("实际完成", "actual_value", "number"),
     ("数据截至", "as_of", "month"),
     ("完成目标比例", "pct_of_target", "share"),
+    ("差距（个百分点）", "gap_pp", "number"),
     ("序时进度", "expected_progress", "share"),
     ("状态", "status_zh", "text"),
     ("预计全年", "projected_year_end", "number"),

@@ -18,6 +18,7 @@ from pipelines.reports.report import (
     format_month,
     format_share,
     load_scorecard,
+    progress_text,
     target_text,
 )
 from pipelines.store.warehouse import connect
@@ -32,7 +33,18 @@ STATUS_STYLE = {
     "missed": "bold white on red",
     "awaiting_final": "dim",
 }
-COLUMNS = ["ID", "指标", "目标", "实际", "截至", "完成率", "序时", "状态", "预计全年", "牵头单位"]
+COLUMNS = [
+    "ID",
+    "指标",
+    "目标",
+    "实际",
+    "截至",
+    "完成率/差距",
+    "序时",
+    "状态",
+    "预计全年",
+    "牵头单位",
+]
 
 
 def read_scorecard(analysts_db: Path) -> Scorecard:
@@ -59,7 +71,7 @@ def render(card: Scorecard, console: Console | None = None) -> None:
             target_text(row),
             format_amount(row["actual_value"], row["unit"]),
             format_month(row["as_of"]),
-            format_share(row["pct_of_target"]),
+            progress_text(row)[1],
             format_share(row["expected_progress"]),
             f"[{style}]{row['status_zh']} {row['status']}[/{style}]",
             format_amount(row["projected_year_end"], row["unit"]),

@@ -381,7 +381,12 @@ comment on column marts.indicator_progress_monthly.status_zh is
     'pace), 数据缺报 (no data reported).';
 comment on column marts.indicator_progress_monthly.projected_year_end is
     'Projected year-end value (全年预计): linear from this month for cumulative measures (actual x '
-    '12 / m; for the stock, from last December''s stock), the rate itself for growth measures.';
+    '12 / m; for the stock, from last December''s stock), rounded to a whole number for counts, '
+    'the rate itself for growth measures.';
+comment on column marts.indicator_progress_monthly.gap_pp is
+    'Gap to the target in percentage points (差距, 个百分点) for growth targets: actual rate minus '
+    'target rate (or the reference rate of T16); empty for other measures. Growth targets are '
+    'reported this way rather than as a share of the target.';
 comment on column marts.indicator_progress_monthly.lead_department is
     'Lead department code (牵头单位).';
 comment on column marts.indicator_progress_monthly.lead_department_zh is
@@ -442,6 +447,10 @@ comment on column marts.indicator_progress.status_zh is
     '待年终数据.';
 comment on column marts.indicator_progress.projected_year_end is
     'Projected year-end value (全年预计) from the as_of month, in the indicator''s unit.';
+comment on column marts.indicator_progress.gap_pp is
+    'Gap to the target in percentage points (差距, 个百分点) for growth targets: actual rate minus '
+    'target rate (or the reference rate of T16); empty for other measures. Growth targets are '
+    'reported this way rather than as a share of the target.';
 comment on column marts.indicator_progress.lead_department is
     'Lead department code (牵头单位).';
 comment on column marts.indicator_progress.lead_department_zh is

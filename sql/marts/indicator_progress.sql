@@ -116,7 +116,17 @@ final as (
             when 'behind' then '欠进度'
             else '数据缺报'
         end as status_zh,
-        round(projected_year_end, 2) as projected_year_end,
+        -- A count's year end is a whole number of projects, enterprises or places.
+        case
+            when measure in ('count', 'net_increase', 'stock') or unit in ('个', '家', '户')
+                then round(projected_year_end, 0)
+            else round(projected_year_end, 2)
+        end as projected_year_end,
+        -- Growth targets are reported by their gap to the target in percentage points (差距).
+        case
+            when measure in ('growth', 'growth_reported')
+                then round(actual_value - effective_target, 2)
+        end as gap_pp,
         lead_department,
         lead_department_zh,
         feed,
@@ -198,6 +208,7 @@ judged as (
         p.expected_progress,
         p.pct_of_target,
         p.projected_year_end,
+        p.gap_pp,
         p.submission_ids,
         coalesce(p.status, 'no_data') as last_status,
         coalesce(p.status_zh, '数据缺报') as last_status_zh,
@@ -256,6 +267,7 @@ final as (
         s.last_status,
         s.last_status_zh,
         s.projected_year_end,
+        s.gap_pp,
         s.lead_department,
         s.lead_department_zh,
         s.feed,

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -83,9 +84,10 @@ def tourism(period_revenue: dict[str, int]) -> list[dict]:
     return [dict(period=p, area="太阳岛", revenue_wan=v) for p, v in period_revenue.items()]
 
 
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory):
-    home = tmp_path_factory.mktemp("daemon")
+@contextmanager
+def workplan_ui(home: Path):
+    """`workplan ui` on a free port of 127.0.0.1 for the deployment at `home`; its port once the
+    webserver answers. The whole process group is stopped on the way out."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
     env["WORKPLAN_HOME"] = str(home)
@@ -99,7 +101,7 @@ def daemon(tmp_path_factory: pytest.TempPathFactory):
     )
     try:
         wait_for(lambda: graphql(port, "{ version }"), "the Dagster webserver")
-        yield settings_for(home), port
+        yield port
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -108,6 +110,13 @@ def daemon(tmp_path_factory: pytest.TempPathFactory):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory):
+    home = tmp_path_factory.mktemp("daemon")
+    with workplan_ui(home) as port:
+        yield settings_for(home), port
 
 
 def test_drops_old_files_restatements_and_duplicates_through_the_daemon(daemon):
@@ -163,3 +172,54 @@ def test_an_existing_home_gets_the_projects_instance_settings(tmp_path, monkeypa
     with local_instance(settings) as instance:
         assert stale.read_bytes() == (PROJECT_ROOT / "dagster.yaml").read_bytes()
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+
+
+def sensor_ticks(port: int, sensor: str) -> list[dict]:
+    query = (
+        '{ sensorOrError(sensorSelector: {repositoryName: "__repository__", '
+        'repositoryLocationName: "workplan", sensorName: "SENSOR"}) '
+        "{ ... on Sensor { sensorState { ticks(limit: 5) { status skipReason } } } } }"
+    )
+    data = graphql(port, query.replace("SENSOR", sensor))
+    return data["sensorOrError"]["sensorState"]["ticks"]
+
+
+def test_the_demo_opened_in_the_ui_judges_as_the_demo_did_and_runs_nothing_again(
+    demo, tmp_path_factory
+):
+    demo_home, _ = demo
+    home = tmp_path_factory.mktemp("demo-ui") / "home"
+    shutil.copytree(demo_home, home)
+    analysts = home / "warehouse" / "analysts.duckdb"
+    with workplan_ui(home) as port:
+        # The sensors start with no cursor on a deployment whose ledger holds every file: their
+        # ticks find nothing new, and no run starts.
+        for feed in ("projects", "tourism_revenue"):
+            wait_for(
+                lambda f=feed: any(
+                    t["skipReason"] == "no new files" for t in sensor_ticks(port, f"landing_{f}")
+                ),
+                f"a tick of landing_{feed}",
+            )
+        assert [r["status"] for r in runs_of(port, "refresh_all")] == ["SUCCESS"]
+        assert all(not runs_of(port, f"ingest_{feed}") for feed in ("projects", TOURISM))
+        # A department's copy of a file it sent: the run it starts re-scores the marts, on the
+        # day the deployment keeps (the demo's), not today's.
+        folder = home / "landing" / TOURISM / DEPARTMENT
+        sent = sorted(folder.iterdir())[-1]
+        shutil.copyfile(sent, folder / f"副本-{sent.name}")
+        wait_for(
+            lambda: [r["status"] for r in runs_of(port, f"ingest_{TOURISM}")] == ["SUCCESS"],
+            "the copy's run",
+        )
+    with duckdb.connect(str(analysts), read_only=True) as con:
+        (copies,) = con.execute(
+            "select count(*) from ledger.submissions where status = 'duplicate'"
+        ).fetchone()
+        assert copies == 1
+        judged = con.execute("select distinct evaluated_on from marts.indicator_progress")
+        assert [str(day) for (day,) in judged.fetchall()] == ["2024-11-20"]
+        overdue = con.execute(
+            "select max(days_overdue) from marts.feed_status where is_overdue"
+        ).fetchone()
+    assert overdue[0] is None or overdue[0] < 60  # judged in November 2024, not today

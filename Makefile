@@ -10,7 +10,7 @@ APT_PACKAGES := fonts-noto-cjk chromium
 demo: $(STAMP) system-packages
 	$(VENV)/bin/workplan demo
 
-test: $(STAMP) system-packages
+test: $(STAMP) system-packages postgres
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
@@ -27,6 +27,19 @@ system-packages:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else \
 		echo "Not installed (the scorecard falls back to a plain font; the browser test skips): $$missing"; \
+	fi
+
+# Debian's PostgreSQL for the production profile's test tier (tests/test_postgres.py, deploy/):
+# installed when missing and run as root with apt; otherwise that tier skips and says why.
+# The package's own cluster is not used: the tests start a throwaway one on a free port.
+.PHONY: postgres
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian packages: postgresql"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+		echo "Not installed (the PostgreSQL test tier skips): postgresql"; \
 	fi
 
 $(STAMP): pyproject.toml

@@ -1,22 +1,32 @@
-"""The marts analysts and leaders read: dimensions, one fact table per feed, and the scorecard."""
+"""The marts analysts and leaders read: dimensions, one fact table per feed, and the scorecard,
+with asset checks that the scorecard is whole and the facts agree with the ledger."""
 
+import csv
 from pathlib import Path
 
 import dagster as dg
 
 from assets.feeds import staging_key
-from assets.metadata import table_metadata
+from assets.metadata import DATA_OFFICE, markdown_table, table_metadata, table_name
 from pipelines.resources import Scoring, Warehouse
-from pipelines.settings import PLAN_YEAR
+from pipelines.settings import CATALOG_ROOT, PLAN_YEAR
 from pipelines.store.archive import missing_copies
-from pipelines.store.warehouse import run_sql
+from pipelines.store.warehouse import quote_identifier, run_sql, sql_text
 
 MARTS = "marts"
+# The data office builds the marts and answers for them; departments own what they send.
+OWNERS = [DATA_OFFICE]
 
 
 def mart_spec(table: str, description: str, deps: list) -> dg.AssetSpec:
     return dg.AssetSpec(
-        [MARTS, table], group_name=MARTS, description=description, deps=deps, kinds={"duckdb"}
+        [MARTS, table],
+        group_name=MARTS,
+        description=description,
+        deps=deps,
+        kinds={"duckdb"},
+        owners=OWNERS,
+        metadata=table_name(MARTS, table),
     )
 
 
@@ -98,6 +108,8 @@ def facts(warehouse: Warehouse):
 
 @dg.asset(
     key=[MARTS, "feed_metrics"],
+    owners=OWNERS,
+    metadata=table_name(MARTS, "feed_metrics"),
     group_name=MARTS,
     kinds={"duckdb"},
     deps=[dg.AssetKey([MARTS, t]) for t in FACTS],
@@ -112,6 +124,8 @@ def feed_metrics(warehouse: Warehouse) -> dg.MaterializeResult:
 
 @dg.asset(
     key=[MARTS, "indicator_actuals"],
+    owners=OWNERS,
+    metadata=table_name(MARTS, "indicator_actuals"),
     group_name=MARTS,
     kinds={"duckdb"},
     deps=[dg.AssetKey([MARTS, "feed_metrics"]), dg.AssetKey([MARTS, "dim_indicator"])],
@@ -126,6 +140,8 @@ def indicator_actuals(warehouse: Warehouse) -> dg.MaterializeResult:
 
 @dg.asset(
     key=[MARTS, "feed_status"],
+    owners=OWNERS,
+    metadata=table_name(MARTS, "feed_status"),
     group_name=MARTS,
     kinds={"duckdb"},
     deps=[*[staging_key(feed) for feed in FACTS.values()], *REFERENCE],
@@ -153,6 +169,8 @@ def feed_status(warehouse: Warehouse, scoring: Scoring) -> dg.MaterializeResult:
             ["ledger", "scorecard_history"],
             group_name="ledger",
             kinds={"duckdb"},
+            owners=OWNERS,
+            metadata=table_name("ledger", "scorecard_history"),
             deps=[dg.AssetKey([MARTS, "indicator_progress"])],
             description="Append-only: each indicator's reading (as of, actual, status, "
             "submissions) whenever it changed, with the time it was recorded; answers 'what "
@@ -209,6 +227,8 @@ def raise_missing_copy_alerts(con, archive_root: Path) -> None:
 
 @dg.asset(
     key=["ledger", "alerts"],
+    owners=OWNERS,
+    metadata=table_name("ledger", "alerts"),
     group_name="ledger",
     kinds={"duckdb"},
     deps=[dg.AssetKey([MARTS, "feed_status"])],
@@ -258,5 +278,171 @@ def indicator_progress(warehouse: Warehouse, scoring: Scoring):
             "plan_year": PLAN_YEAR,
             "pace_band": scoring.pace_band,
             "as_of_date": scoring.evaluation_date(),
+        },
+    )
+
+
+# Asset checks on the marts. Each is blocking: a scorecard missing an indicator, facts that do
+# not add up to what the ledger accepted, or an owed month left unscored must not reach the
+# analysts' file or the leaders' report; the last good copy stays published meanwhile.
+
+INDICATORS_CHECK = "all_indicators_present"
+RECONCILE_CHECK = "reconciles_with_ledger"
+OWED_MONTHS_CHECK = "owed_months_scored"
+STATUSES = ("met", "ahead", "on_pace", "behind", "no_data")
+
+
+def query(con, name: str, params: dict, identifiers: dict | None = None) -> list[dict]:
+    """The rows of the single query in sql/<name>.sql, as dicts."""
+    text = sql_text(name)
+    for key, identifier in (identifiers or {}).items():
+        text = text.replace("{" + key + "}", quote_identifier(identifier))
+    cursor = con.execute(text, {k: v for k, v in params.items() if f"${k}" in text})
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def catalog_indicators(plan_year: int = PLAN_YEAR) -> list[str]:
+    """The plan year's indicator ids as catalog/targets.csv lists them (the 21 targets)."""
+    with open(CATALOG_ROOT / "targets.csv", encoding="utf-8", newline="") as handle:
+        return sorted(
+            {
+                row["indicator_id"]
+                for row in csv.DictReader(handle)
+                if row["plan_year"] == str(plan_year)
+            }
+        )
+
+
+def rows_markdown(rows: list[dict], columns: list[str]) -> dg.MetadataValue:
+    return dg.MetadataValue.md(
+        markdown_table(columns, [tuple(r[c] for c in columns) for r in rows])
+    )
+
+
+@dg.asset_check(
+    asset=dg.AssetKey([MARTS, "indicator_progress"]),
+    name=INDICATORS_CHECK,
+    blocking=True,
+    description="Each indicator of the plan (catalog/targets.csv, the 21 targets of 2024) has "
+    "exactly one row in the scorecard marts.indicator_progress, and no other indicator does. "
+    "Fails, blocking the analysts' file and the leaders' report, when one is missing (e.g. its "
+    "row was lost from reference.targets) or doubled.",
+)
+def all_indicators_present(warehouse: Warehouse) -> dg.AssetCheckResult:
+    expected = catalog_indicators()
+    with warehouse.connect() as con:
+        problems = query(con, "checks/indicators_present", {"expected": expected})
+        (found,) = con.execute(
+            "select count(distinct indicator_id) from marts.indicator_progress"
+        ).fetchone()
+    return dg.AssetCheckResult(
+        passed=not problems,
+        description=(
+            f"All {len(expected)} indicators present, one row each"
+            if not problems
+            else "Not every indicator is on the scorecard exactly once: "
+            + ", ".join(f"{p['indicator_id']} {p['problem']}" for p in problems)
+        ),
+        metadata={
+            "indicators_expected": len(expected),
+            "indicators_found": int(found),
+            "problems": rows_markdown(problems, ["indicator_id", "problem"])
+            if problems
+            else dg.MetadataValue.md("none"),
+        },
+    )
+
+
+def reconcile_spec(table: str, feed: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        RECONCILE_CHECK,
+        asset=dg.AssetKey([MARTS, table]),
+        blocking=True,
+        description=f"marts.{table} holds exactly the rows the ledger accepted from the current "
+        f"{feed} submissions: for each submission, fact rows = ledger.submissions.rows_accepted "
+        "(at most that when a later file replaced some of its months), and no row from a "
+        "submission that does not count. Fails, blocking what is built from the facts, when a "
+        "row was lost or doubled between the ledger and the mart.",
+    )
+
+
+def reconcile_result(con, table: str, feed: str) -> dg.AssetCheckResult:
+    rows = query(con, "checks/facts_reconcile", {"feed": feed}, {"fact": table})
+    wrong = [r for r in rows if not r["reconciles"]]
+    accepted = sum(r["rows_accepted"] or 0 for r in rows)
+    facts = sum(r["fact_rows"] for r in rows)
+    return dg.AssetCheckResult(
+        asset_key=dg.AssetKey([MARTS, table]),
+        check_name=RECONCILE_CHECK,
+        passed=not wrong,
+        description=(
+            f"{facts} fact rows from {len(rows)} current submissions agree with the ledger"
+            if not wrong
+            else f"{len(wrong)} submission(s) of {feed} do not reconcile with marts.{table}"
+        ),
+        metadata={
+            "current_submissions": len(rows),
+            "rows_accepted": accepted,
+            "fact_rows": facts,
+            "not_reconciled": len(wrong),
+            "submissions": rows_markdown(
+                rows,
+                [
+                    "submission_id",
+                    "department",
+                    "file_name",
+                    "rows_accepted",
+                    "fact_rows",
+                    "wholly_current",
+                    "reconciles",
+                ],
+            ),
+        },
+    )
+
+
+# One step for the five fact tables (they are built in one step too): a step per check costs a
+# tenth of a second each on every run, and the drop-to-published time is what clerks wait for.
+@dg.multi_asset_check(
+    specs=[reconcile_spec(table, feed) for table, feed in FACTS.items()],
+    name="facts_reconcile_with_ledger",
+)
+def facts_reconcile_with_ledger(warehouse: Warehouse):
+    with warehouse.connect() as con:
+        for table, feed in FACTS.items():
+            yield reconcile_result(con, table, feed)
+
+
+@dg.asset_check(
+    asset=dg.AssetKey([MARTS, "indicator_progress_monthly"]),
+    name=OWED_MONTHS_CHECK,
+    blocking=True,
+    description="Every month owed is scored or marked missing: for each indicator, each month "
+    "of the plan year whose figure was due by the scorecard's evaluation date (the feed's due "
+    "day of the following month; quarter ends for quarterly figures; December for an annual "
+    "reporter) has a row in marts.indicator_progress_monthly with a status, 数据缺报 (no_data) "
+    "when the data is missing. Fails, blocking the published scorecard, when one has none.",
+)
+def owed_months_scored(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        owed = query(con, "checks/owed_months", {"plan_year": PLAN_YEAR})
+    unscored = [r for r in owed if r["status"] not in STATUSES]
+    missing = sum(r["status"] == "no_data" for r in owed)
+    return dg.AssetCheckResult(
+        passed=not unscored,
+        description=(
+            f"All {len(owed)} owed indicator-months are scored ({missing} marked 数据缺报)"
+            if not unscored
+            else f"{len(unscored)} owed indicator-month(s) neither scored nor marked missing: "
+            + ", ".join(f"{r['indicator_id']} {r['month']:%Y-%m}" for r in unscored[:10])
+        ),
+        metadata={
+            "months_owed": len(owed),
+            "months_no_data": missing,
+            "months_unscored": len(unscored),
+            "unscored": rows_markdown(unscored, ["indicator_id", "month", "status"])
+            if unscored
+            else dg.MetadataValue.md("none"),
         },
     )

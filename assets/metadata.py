@@ -1,19 +1,59 @@
-"""Materialization metadata shared by the assets: row counts and a small preview table.
+"""Materialization metadata shared by the assets, in Dagster's own conventions, and who owns what.
+
+Each table asset reports `dagster/table_name`, `dagster/row_count` and `dagster/column_schema`
+(TableMetadataSet), so the UI shows the table, its size and its columns with the descriptions
+the warehouse itself holds (`comment on column`, sql/marts/comments.sql), plus a preview.
+
+The preview is for an operator checking a table at a glance, so it reads like the table: rows in
+the table's key order (a department is never hidden by an arbitrary sample), every row of a small
+table (≤ PREVIEW_ROWS), empty cells blank, dates as dates.
 
 Values in the ledger come from outside (a file's name is whatever the clerk typed), so every one
 that reaches Markdown is escaped: the UI renders Markdown, and a name holding `|`, `*`, `[x](…)`
 or `<img …>` must read as the name, not as table cells, links or HTML.
 """
 
+from __future__ import annotations
+
+import datetime as dt
 import re
+from decimal import Decimal
+from functools import cache
 
 import dagster as dg
 import duckdb
 
-from pipelines.store.warehouse import quote_identifier
+from pipelines.files.contracts import FEEDS, load_contract
+from pipelines.store.conform import PARSED_SUFFIX
+from pipelines.store.warehouse import quote_identifier, split_statements, sql_text, transaction
 
-PREVIEW_ROWS = 10
+PREVIEW_ROWS = 50
+# Dagster's table metadata keys (its TableMetadataSet, not exported by dagster 1.13's top level):
+# the UI shows the table's name, size and columns from these.
+TABLE_NAME = "dagster/table_name"
+ROW_COUNT = "dagster/row_count"
+COLUMN_SCHEMA = "dagster/column_schema"
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+# Owners as Dagster takes them (an email or "team:<name>"): the data office runs the pipeline and
+# answers for everything it builds; a department answers for what it sends.
+DATA_OFFICE = "team:data_office"
+
+
+def department_owner(department: str) -> str:
+    """A department as a Dagster owner, by the code its landing folder is named after."""
+    return f"team:{department}"
+
+
+def feed_owners(feed: str) -> list[str]:
+    """The departments that send a feed (its contract's list), as Dagster owners."""
+    return [department_owner(d) for d in load_contract(feed).departments]
+
+
+def table_name(schema: str, table: str) -> dict:
+    """The table an asset is, as Dagster names it (`schema.table`); also declared on definitions
+    so the UI names the table before any run."""
+    return {TABLE_NAME: dg.MetadataValue.text(f"{schema}.{table}")}
 
 
 def markdown_text(value: object) -> str:
@@ -24,14 +64,232 @@ def markdown_text(value: object) -> str:
     return " ".join(text.splitlines())
 
 
-def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict:
-    """Row count and a Markdown preview of `schema.table`, as the Dagster UI shows them."""
+def _feed_keys() -> dict[tuple[str, str], tuple[str, ...]]:
+    """Each feed's tables ordered as the feed's grain: department, then the contract's business
+    key (period first); raw as received, by submission and row."""
+    keys: dict[tuple[str, str], tuple[str, ...]] = {}
+    fact_of = {
+        "projects": "fact_projects",
+        "enterprise_registrations": "fact_enterprise_events",
+        "tourism_revenue": "fact_tourism_revenue",
+        "school_places": "fact_school_places",
+        "headline_statistics": "fact_headline_statistics",
+    }
+    for feed in FEEDS:
+        business = load_contract(feed).business_key
+        grain = ("department", "period", *(c for c in business if c != "period"))
+        keys[("raw", feed)] = ("submission_id", "row_number")
+        keys[("staging", feed)] = grain
+        if feed in fact_of:
+            keys[("marts", fact_of[feed])] = grain
+    return keys
+
+
+# The key each table's preview is ordered by. Tables not listed are ordered by their primary key,
+# else by all their columns left to right; every order ends with all remaining columns, so the
+# same table always previews the same way.
+TABLE_KEYS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("reference", "targets"): ("indicator_id", "version"),
+    ("reference", "departments"): ("department_code",),
+    ("reference", "feed_departments"): ("feed", "department"),
+    ("marts", "dim_department"): ("department_code",),
+    ("marts", "dim_indicator"): ("indicator_id",),
+    ("marts", "target_history"): ("indicator_id", "version"),
+    ("marts", "feed_metrics"): ("department", "metric_code", "month"),
+    ("marts", "indicator_actuals"): ("indicator_id", "month"),
+    ("marts", "feed_status"): ("feed", "department"),
+    ("marts", "indicator_progress_monthly"): ("indicator_id", "month"),
+    ("marts", "indicator_progress"): ("indicator_id",),
+    ("marts", "status_changes"): ("indicator_id", "recorded_at"),
+    ("ledger", "scorecard_history"): ("indicator_id", "recorded_at"),
+    ("ledger", "alerts"): ("alert_key",),
+    **_feed_keys(),
+}
+
+
+def table_metadata(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    key: tuple[str, ...] | None = None,
+) -> dict:
+    """What the Dagster UI shows for `schema.table`: its name, row count and column schema under
+    Dagster's `dagster/…` keys, and a Markdown preview ordered by `key` (default: TABLE_KEYS)."""
+    describe_table(con, schema, table)
+    columns = table_columns(con, schema, table)
     qualified = f"{quote_identifier(schema)}.{quote_identifier(table)}"
     (rows,) = con.execute(f"select count(*) from {qualified}").fetchone()
-    preview = con.execute(f"select * from {qualified} limit {PREVIEW_ROWS}").df()
-    preview = preview.map(lambda v: markdown_text(v) if isinstance(v, str) else v)
+    names = [name for name, _, _, _ in columns]
+    order = preview_order(con, schema, table, names, key)
+    records = con.execute(
+        f"select * from {qualified} order by {order} limit {PREVIEW_ROWS}"
+    ).fetchall()
+    shown = f"all {rows} rows" if rows <= PREVIEW_ROWS else f"the first {PREVIEW_ROWS} of {rows}"
     return {
-        "dagster/row_count": dg.MetadataValue.int(int(rows)),
-        "table": dg.MetadataValue.text(f"{schema}.{table}"),
-        "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
+        **table_name(schema, table),
+        ROW_COUNT: dg.MetadataValue.int(int(rows)),
+        COLUMN_SCHEMA: dg.MetadataValue.table_schema(
+            dg.TableSchema(
+                columns=[
+                    dg.TableColumn(
+                        name=name,
+                        type=data_type,
+                        description=description,
+                        constraints=dg.TableColumnConstraints(nullable=nullable),
+                    )
+                    for name, data_type, nullable, description in columns
+                ]
+            )
+        ),
+        "preview": dg.MetadataValue.md(markdown_table(names, records)),
+        "preview_rows": dg.MetadataValue.text(
+            f"{shown}, ordered by {', '.join(order_columns(con, schema, table, names, key))}"
+        ),
     }
+
+
+def table_columns(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str
+) -> list[tuple[str, str, bool, str | None]]:
+    """(name, type, nullable, description) of each column in order: the description the warehouse
+    holds, else (for a feed's raw and staging tables, which DuckDB does not describe) what the
+    feed's contract says of the column."""
+    rows = con.execute(
+        "select column_name, data_type, is_nullable, comment from duckdb_columns() "
+        "where database_name = current_database() and schema_name = ? and table_name = ? "
+        "order by column_index",
+        [schema, table],
+    ).fetchall()
+    fallback = contract_descriptions(schema, table)
+    return [
+        (name, data_type, bool(nullable), comment or fallback.get(name))
+        for name, data_type, nullable, comment in rows
+    ]
+
+
+@cache
+def contract_descriptions(schema: str, table: str) -> dict[str, str]:
+    """Descriptions of a feed's raw or staging columns from its contract: the Chinese header the
+    clerk fills in, the unit and the contract's own words."""
+    if schema not in ("raw", "staging") or table.removesuffix("_typed") not in FEEDS:
+        return {}
+    contract = load_contract(table.removesuffix("_typed"))
+    described = {
+        "submission_id": "The submission (报送文件) the row came from; see ledger.submissions.",
+        "row_number": "Row number in the source file (原文件行号), as the clerk sees it.",
+        "department": "Reporting department code (报送单位) of the row's submission.",
+    }
+    for column in contract.columns:
+        words = f"{column.header_zh} ({column.name}, {column.type}"
+        words += f", {column.unit})" if column.unit else ")"
+        if column.description:
+            words += f": {column.description}"
+        if schema == "raw":
+            described[column.name] = f"{words} As typed in the file (text)."
+            described[column.name + PARSED_SUFFIX] = f"{words} As parsed on receipt."
+        else:
+            described[column.name] = words
+            described[column.name + "__text"] = f"{words} As typed in the file (text)."
+    return described
+
+
+# The SQL files holding the warehouse's descriptions of its tables and columns.
+COMMENT_FILES = ("marts/comments", "reference/comments")
+
+
+@cache
+def _comment_statements() -> dict[tuple[str, str], tuple[str, ...]]:
+    """The `comment on` statements of COMMENT_FILES, by the table they describe."""
+    head = re.compile(r"comment\s+on\s+(?:table|column)\s+(\w+)\.(\w+)\b", re.IGNORECASE)
+    statements: dict[tuple[str, str], list[str]] = {}
+    texts = "\n".join(sql_text(name) for name in COMMENT_FILES)
+    for statement in split_statements(texts):
+        body = "\n".join(ln for ln in statement.splitlines() if not ln.lstrip().startswith("--"))
+        if match := head.search(body):
+            statements.setdefault((match[1], match[2]), []).append(body)
+    return {table: tuple(found) for table, found in statements.items()}
+
+
+def describe_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+    """Give `schema.table` its descriptions from COMMENT_FILES when it lacks them:
+    `create or replace` drops a table's comments and the publish step restores them only at the
+    end of a run, while the UI should describe a table from the moment it is reported."""
+    statements = _comment_statements().get((schema, table))
+    if not statements:
+        return
+    (undescribed,) = con.execute(
+        "select count(*) from duckdb_columns() where database_name = current_database() "
+        "and schema_name = ? and table_name = ? and comment is null",
+        [schema, table],
+    ).fetchone()
+    if undescribed:
+        with transaction(con):  # one commit, not one per statement (a second per run)
+            for statement in statements:
+                con.execute(statement)
+
+
+def order_columns(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    names: list[str],
+    key: tuple[str, ...] | None,
+) -> list[str]:
+    """The key columns the preview is ordered by: `key`, TABLE_KEYS, the primary key, or every
+    column; key columns the table does not have are skipped."""
+    chosen = key or TABLE_KEYS.get((schema, table))
+    if not chosen:
+        primary = con.execute(
+            "select constraint_column_names from duckdb_constraints() "
+            "where database_name = current_database() and schema_name = ? and table_name = ? "
+            "and constraint_type = 'PRIMARY KEY'",
+            [schema, table],
+        ).fetchone()
+        chosen = tuple(primary[0]) if primary else tuple(names)
+    return [c for c in chosen if c in names]
+
+
+def preview_order(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    names: list[str],
+    key: tuple[str, ...] | None,
+) -> str:
+    """ORDER BY text: the key columns, then all the others, so ties always break the same way."""
+    first = order_columns(con, schema, table, names, key)
+    ordered = first + [n for n in names if n not in first]
+    return ", ".join(f"{quote_identifier(n)} nulls last" for n in ordered) or "1"
+
+
+def cell_text(value: object) -> str:
+    """A cell as a reader expects it: blank when empty, a date as a date, a time to the second,
+    a whole number without a trailing .0, a list as its items."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ", ".join(cell_text(v) for v in value)
+    return str(value)
+
+
+def markdown_table(names: list[str], records: list[tuple]) -> str:
+    """A Markdown table of `records`, every header and cell escaped."""
+    lines = [
+        "| " + " | ".join(markdown_text(n) for n in names) + " |",
+        "| " + " | ".join("---" for _ in names) + " |",
+    ]
+    lines += ["| " + " | ".join(markdown_text(cell_text(v)) for v in r) + " |" for r in records]
+    return "\n".join(lines)

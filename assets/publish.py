@@ -14,6 +14,7 @@ from assets.marts import (
     indicator_progress,
     scorecard_history,
 )
+from assets.metadata import DATA_OFFICE
 from pipelines.resources import Warehouse
 from pipelines.store.warehouse import publish_copy, run_sql
 
@@ -23,6 +24,7 @@ PUBLISHED_SCHEMAS = ["marts", "ledger"]
 @dg.asset(
     key=["analysts", "warehouse_file"],
     group_name="analysts",
+    owners=[DATA_OFFICE],
     kinds={"duckdb"},
     deps=[
         *dimensions.keys,

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.metadata import table_metadata
+from assets.metadata import DATA_OFFICE, table_metadata, table_name
 from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.resources import Warehouse
 from pipelines.settings import CATALOG_ROOT, CONTRACTS_ROOT, PROJECT_ROOT, SQL_ROOT
@@ -28,18 +28,27 @@ LOADED_FROM_TABLE = "reference.loaded_from"
         dg.AssetSpec(
             [REFERENCE, "targets"],
             group_name=REFERENCE,
+            kinds={"duckdb", "csv"},
+            owners=[DATA_OFFICE],
+            metadata=table_name(REFERENCE, "targets"),
             description="Every version of the 21 targets of the 2024 plan (catalog/targets.csv), "
             "one row per indicator and version; table reference.targets.",
         ),
         dg.AssetSpec(
             [REFERENCE, "departments"],
             group_name=REFERENCE,
+            kinds={"duckdb", "csv"},
+            owners=[DATA_OFFICE],
+            metadata=table_name(REFERENCE, "departments"),
             description="The district departments that report or lead targets "
             "(catalog/departments.csv), one row per department; table reference.departments.",
         ),
         dg.AssetSpec(
             [REFERENCE, "feed_departments"],
             group_name=REFERENCE,
+            kinds={"duckdb", "csv"},
+            owners=[DATA_OFFICE],
+            metadata=table_name(REFERENCE, "feed_departments"),
             description="Who sends which feed and when, from contracts/*.yaml: one row per feed "
             "and department with cadence (monthly or annual) and due day; "
             "table reference.feed_departments.",

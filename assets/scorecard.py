@@ -5,12 +5,14 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.metadata import DATA_OFFICE
 from pipelines.resources import Warehouse
 
 
 @dg.asset(
     key=["analysts", "scorecard"],
     group_name="analysts",
+    owners=[DATA_OFFICE],
     kinds={"html", "excel"},
     deps=[dg.AssetKey(["analysts", "warehouse_file"])],
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.feeds import STRAY_FILES, raw_key
+from assets.landing import month_owed_checks
 from pipelines.files.contracts import FEEDS
 
 
@@ -23,7 +24,8 @@ def ingest_selection(feed: str) -> dg.AssetSelection:
     roots = dg.AssetSelection.assets(raw_key(feed), STRAY_FILES) | dg.AssetSelection.groups(
         "reference"
     )
-    return roots.downstream().required_multi_asset_neighbors()
+    # The landing assets' month-owed checks run after marts.feed_status, which every job rebuilds.
+    return roots.downstream().required_multi_asset_neighbors() | month_owed_checks
 
 
 ingest_jobs = [
@@ -39,7 +41,7 @@ ingest_jobs = [
 
 refresh_all = dg.define_asset_job(
     "refresh_all",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() | month_owed_checks,
     description="Receive anything new in every feed and rebuild every table, re-scoring pace.",
     executor_def=dg.in_process_executor,
 )

@@ -1,14 +1,22 @@
-"""Test helpers: temporary deployments, department files written like a clerk's, runs."""
+"""Test helpers: temporary deployments, department files written like a clerk's, runs, and the
+real webserver and daemon (`workplan ui`) with the GraphQL queries that read what the UI shows."""
 
 from __future__ import annotations
 
 import csv
+import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from pipelines.definitions import build_definitions
 from pipelines.files.contracts import load_contract
@@ -83,3 +91,85 @@ def workplan(
     return subprocess.run(
         [str(command), *args], env=clean, capture_output=True, text=True, timeout=600, check=False
     )
+
+
+WAIT_SECONDS = 120
+POLL_SECONDS = 1.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def graphql(port: int, query: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+        return json.loads(response.read())["data"]
+
+
+def wait_for(condition, what: str):
+    deadline = time.monotonic() + WAIT_SECONDS
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            result = condition()
+            if result:
+                return result
+        except (OSError, duckdb.Error, KeyError) as error:  # not up yet, or mid-swap
+            last_error = error
+        time.sleep(POLL_SECONDS)
+    raise AssertionError(f"timed out waiting for {what} (last error: {last_error})")
+
+
+def runs_of(port: int, job: str) -> list[dict]:
+    """The job's runs, newest first: status, id and tags."""
+    query = (
+        '{ runsOrError(filter: {pipelineName: "JOB"}) '
+        "{ ... on Runs { results { runId status tags { key value } } } } }"
+    )
+    data = graphql(port, query.replace("JOB", job))
+    return data["runsOrError"]["results"]
+
+
+def sensor_ticks(port: int, sensor: str) -> list[dict]:
+    query = (
+        '{ sensorOrError(sensorSelector: {repositoryName: "__repository__", '
+        'repositoryLocationName: "workplan", sensorName: "SENSOR"}) '
+        "{ ... on Sensor { sensorState { ticks(limit: 5) { status skipReason } } } } }"
+    )
+    data = graphql(port, query.replace("SENSOR", sensor))
+    return data["sensorOrError"]["sensorState"]["ticks"]
+
+
+@contextmanager
+def workplan_ui(home: Path):
+    """`workplan ui` on a free port of 127.0.0.1 for the deployment at `home`; its port once the
+    webserver answers. The whole process group is stopped on the way out."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
+    env["WORKPLAN_HOME"] = str(home)
+    log = open(home / "ui.log", "w")  # noqa: SIM115 - closed in the finaliser below
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "workplan"), "ui", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: the webserver, daemon, code servers
+    )
+    try:
+        wait_for(lambda: graphql(port, "{ version }"), "the Dagster webserver")
+        yield port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()

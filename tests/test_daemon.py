@@ -5,16 +5,9 @@ is stopped at the end, whatever happens."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -22,49 +15,11 @@ import pytest
 
 from pipelines.instance import local_instance
 from pipelines.settings import PROJECT_ROOT
-from tests.helpers import drop_csv, settings_for
+from tests.helpers import drop_csv, runs_of, sensor_ticks, settings_for, wait_for, workplan_ui
 
 TOURISM = "tourism_revenue"
 DEPARTMENT = "culture_tourism"
-WAIT_SECONDS = 120
-POLL_SECONDS = 1.0
 SETTLE_SECONDS = 12  # two of the daemon's 5 s sensor loops plus the 1 s settle, with room
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def graphql(port: int, query: str) -> dict:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
-        return json.loads(response.read())["data"]
-
-
-def wait_for(condition, what: str):
-    deadline = time.monotonic() + WAIT_SECONDS
-    last_error = None
-    while time.monotonic() < deadline:
-        try:
-            result = condition()
-            if result:
-                return result
-        except (OSError, duckdb.Error, KeyError) as error:  # not up yet, or mid-swap
-            last_error = error
-        time.sleep(POLL_SECONDS)
-    raise AssertionError(f"timed out waiting for {what} (last error: {last_error})")
-
-
-def runs_of(port: int, job: str) -> list[dict]:
-    query = '{ runsOrError(filter: {pipelineName: "JOB"}) { ... on Runs { results { status } } } }'
-    data = graphql(port, query.replace("JOB", job))
-    return data["runsOrError"]["results"]
 
 
 def t12(analysts: Path):
@@ -82,34 +37,6 @@ def ledger(analysts: Path) -> dict[str, str]:
 
 def tourism(period_revenue: dict[str, int]) -> list[dict]:
     return [dict(period=p, area="太阳岛", revenue_wan=v) for p, v in period_revenue.items()]
-
-
-@contextmanager
-def workplan_ui(home: Path):
-    """`workplan ui` on a free port of 127.0.0.1 for the deployment at `home`; its port once the
-    webserver answers. The whole process group is stopped on the way out."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
-    env["WORKPLAN_HOME"] = str(home)
-    log = open(home / "ui.log", "w")  # noqa: SIM115 - closed in the finaliser below
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "workplan"), "ui", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: the webserver, daemon, code servers
-    )
-    try:
-        wait_for(lambda: graphql(port, "{ version }"), "the Dagster webserver")
-        yield port
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -172,16 +99,6 @@ def test_an_existing_home_gets_the_projects_instance_settings(tmp_path, monkeypa
     with local_instance(settings) as instance:
         assert stale.read_bytes() == (PROJECT_ROOT / "dagster.yaml").read_bytes()
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
-
-
-def sensor_ticks(port: int, sensor: str) -> list[dict]:
-    query = (
-        '{ sensorOrError(sensorSelector: {repositoryName: "__repository__", '
-        'repositoryLocationName: "workplan", sensorName: "SENSOR"}) '
-        "{ ... on Sensor { sensorState { ticks(limit: 5) { status skipReason } } } } }"
-    )
-    data = graphql(port, query.replace("SENSOR", sensor))
-    return data["sensorOrError"]["sensorState"]["ticks"]
 
 
 def test_the_demo_opened_in_the_ui_judges_as_the_demo_did_and_runs_nothing_again(

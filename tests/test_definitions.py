@@ -108,3 +108,58 @@ def test_reference_reloads_only_when_its_sources_change(tmp_path, monkeypatch):
     assert departments_after_a_run() == 0  # sources unchanged: left as it was
     monkeypatch.setattr(reference, "sources_digest", lambda: "a changed catalog")
     assert departments_after_a_run() == loaded
+
+
+def test_every_asset_has_owners_kinds_and_a_code_reference(tmp_path):
+    graph = build_definitions(settings_for(tmp_path)).resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners and all(o.startswith("team:") for o in node.owners), key
+        assert node.kinds, key
+        if key.path[0] != "landing":  # what departments owe is external: no code builds it
+            (reference,) = node.metadata["dagster/code_references"].code_references
+            assert Path(reference.file_path).is_relative_to(PROJECT_ROOT / "assets"), key
+    owners = {
+        key.to_user_string(): set(graph.get(key).owners) for key in graph.get_all_asset_keys()
+    }
+    # A department owns its landing folder and, with the other senders, the feed's tables.
+    assert owners["landing/school_places/education"] == {"team:education"}
+    for layer in ("raw", "staging"):
+        assert owners[f"{layer}/projects"] == {"team:investment", "team:development_reform"}
+        assert owners[f"{layer}/tourism_revenue"] == {"team:culture_tourism"}
+    # The data office owns what it builds from them.
+    for key, teams in owners.items():
+        if key.split("/")[0] in {"reference", "marts", "ledger", "analysts"}:
+            assert teams == {"team:data_office"}, key
+    for table in ("targets", "departments", "feed_departments"):
+        node = graph.get(dg.AssetKey(["reference", table]))
+        assert node.kinds == {"duckdb", "csv"}
+        assert node.metadata["dagster/table_name"].value == f"reference.{table}"
+
+
+def test_the_marts_have_blocking_checks(tmp_path):
+    defs = build_definitions(settings_for(tmp_path))
+    checks = {
+        (c.asset_key.to_user_string(), c.name): c
+        for checks_def in defs.asset_checks
+        for c in checks_def.check_specs
+    }
+    assert checks[("marts/indicator_progress", "all_indicators_present")].blocking
+    assert checks[("marts/indicator_progress_monthly", "owed_months_scored")].blocking
+    for table in (
+        "fact_projects",
+        "fact_enterprise_events",
+        "fact_tourism_revenue",
+        "fact_school_places",
+        "fact_headline_statistics",
+    ):
+        check = checks[(f"marts/{table}", "reconciles_with_ledger")]
+        assert check.blocking and f"marts.{table}" in check.description
+    # The refresh and each feed's job run the checks of the marts they rebuild.
+    job = defs.resolve_job_def("refresh_all")
+    assert {
+        ("marts/indicator_progress", "all_indicators_present"),
+        ("marts/fact_school_places", "reconciles_with_ledger"),
+    } <= {
+        (k.asset_key.to_user_string(), k.name) for k in job.asset_layer.asset_graph.asset_check_keys
+    }

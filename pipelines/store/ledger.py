@@ -9,6 +9,7 @@ import duckdb
 from pipelines.checks.history import PLANS, Doubt
 from pipelines.checks.validation import Finding, Verdict, quarantine
 from pipelines.files.contracts import load_contract
+from pipelines.files.period import named_months
 from pipelines.store.warehouse import transaction
 
 
@@ -245,44 +246,141 @@ def pending(con: duckdb.DuckDBPyConnection, feed: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def newly_accepted(con: duckdb.DuckDBPyConnection, feed: str) -> list[tuple[str, list, list]]:
-    """Departments with accepted submissions not yet reported to Dagster, marked reported now.
+def newly_accepted(
+    con: duckdb.DuckDBPyConnection, feed: str
+) -> list[tuple[str, list[dt.date], list[str], list[dt.date]]]:
+    """Departments with accepted submissions not yet reported to Dagster, marked reported now:
+    (department, periods they cover, their ids, periods the department had delivered before).
 
-    Each becomes one materialization of the department's landing asset, which is what its
-    freshness policy watches.
+    The periods delivered before are what decides whether the new files bring the month owed
+    (a landing materialization, which the department's freshness follows) or only correct an
+    earlier month (no materialization): see assets/landing.py. A submission accepted and
+    superseded in the same run counts as neither: its periods came with its replacement.
     """
     with transaction(con):
         rows = con.execute(
-            "select s.department, list(distinct strftime(p.period, '%Y-%m') order by 1), "
-            "list(distinct s.submission_id order by 1) "
+            "with fresh as (select s.department, p.period, s.submission_id "
             "from ledger.submissions s join ledger.submission_periods p using (submission_id) "
-            "where s.feed = ? and s.reported_at is null "
-            "and s.status in ('accepted', 'accepted_with_quarantine') group by s.department "
-            "order by s.department",
-            [feed],
+            "where s.feed = $feed and s.reported_at is null "
+            "and s.status in ('accepted', 'accepted_with_quarantine')), "
+            "earlier as (select s.department, p.period "
+            "from ledger.submissions s join ledger.submission_periods p using (submission_id) "
+            "where s.feed = $feed and s.reported_at is not null "
+            "and s.status in ('accepted', 'accepted_with_quarantine', 'superseded')) "
+            "select f.department, list(distinct f.period order by f.period), "
+            "list(distinct f.submission_id order by f.submission_id), "
+            "coalesce((select list(distinct e.period order by e.period) from earlier e "
+            "where e.department = f.department), []) "
+            "from fresh f group by f.department order by f.department",
+            {"feed": feed},
         ).fetchall()
         con.execute(
             "update ledger.submissions set reported_at = ? where feed = ? and reported_at is null "
             "and status in ('accepted', 'accepted_with_quarantine')",
             [dt.datetime.now(dt.UTC), feed],
         )
-    return [(department, periods, submissions) for department, periods, submissions in rows]
+    return [tuple(row) for row in rows]
 
 
-def take_receipt_rejections(con: duckdb.DuckDBPyConnection, feed: str) -> list[str]:
-    """Files rejected on receipt (unreadable, wrong folder) that no check has reported yet.
+# Outcomes a file can reach on receipt, before any suite sees it: unreadable or in the wrong
+# folder (rejected), or the same content as a file already received (duplicate).
+SETTLED_ON_RECEIPT = ("rejected", "duplicate")
+# A file that counted, or counted until a later one replaced it.
+COUNTED = ("accepted", "accepted_with_quarantine", "superseded")
 
-    Marking them validated makes each one fail exactly one check run.
+
+def take_settled_on_receipt(con: duckdb.DuckDBPyConnection, feed: str) -> list[str]:
+    """Files settled on receipt (unreadable, wrong folder, duplicate) that no check has reported.
+
+    Marking them validated makes each one appear in exactly one check run, beside the files that
+    run validated, so the check names every file the run dealt with.
     """
     with transaction(con):
         rows = con.execute(
-            "select submission_id from ledger.submissions where feed = ? and status = 'rejected' "
-            "and validated_at is null order by submission_id",
-            [feed],
+            "select submission_id from ledger.submissions where feed = ? "
+            "and list_contains(?, status) and validated_at is null order by submission_id",
+            [feed, list(SETTLED_ON_RECEIPT)],
         ).fetchall()
         con.execute(
             "update ledger.submissions set validated_at = ? where feed = ? "
-            "and status = 'rejected' and validated_at is null",
-            [dt.datetime.now(dt.UTC), feed],
+            "and list_contains(?, status) and validated_at is null",
+            [dt.datetime.now(dt.UTC), feed, list(SETTLED_ON_RECEIPT)],
         )
     return [r[0] for r in rows]
+
+
+# What the operator is shown of each file: who sent it, what it is and what became of it.
+FILE_COLUMNS = (
+    "s.submission_id, s.department, s.file_name, s.status, coalesce(s.rows_read, 0) as rows_read, "
+    "coalesce(s.rows_quarantined, 0) as rows_quarantined, s.message_en, s.message_zh, "
+    "s.received_at, (select string_agg(strftime(p.period, '%Y-%m'), ', ' order by p.period) "
+    "from ledger.submission_periods p where p.submission_id = s.submission_id) as periods"
+)
+
+
+def submissions_by_id(con: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> list[dict]:
+    """The ledger's rows for these submissions as the operator reads them, by department and
+    file name."""
+    if not submission_ids:
+        return []
+    cursor = con.execute(
+        f"select {FILE_COLUMNS} from ledger.submissions s where list_contains(?, s.submission_id) "
+        "order by s.department nulls first, s.file_name, s.received_at",
+        [list(submission_ids)],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def outstanding_rejections(con: duckdb.DuckDBPyConnection, feed: str) -> list[dict]:
+    """Rejected files of a feed that no later file from the department has made good yet.
+
+    A rejected file is made good by the same content accepted later from another folder (the
+    clerk moved it to the right one), or by files its department sent later and that were
+    accepted (or accepted and since corrected) covering its reporting periods: the periods its
+    rows gave, or, for a file refused before any row was read (unreadable, in the wrong folder),
+    the months its name gives (2024年3月, 2024-03; a range 1-3月 is met by any of its months).
+    A file whose periods nothing tells is made good by any later accepted file of its department.
+    Until then the department's last word for the period is a refusal, and the check says so.
+    """
+    rejected = submissions_of(con, feed, ("rejected",))
+    counted = submissions_of(con, feed, COUNTED)
+    outstanding = []
+    for file in rejected:
+        later = [c for c in counted if c["received_at"] > file["received_at"]]
+        if any(c["sha256"] == file["sha256"] for c in later):
+            continue
+        sent = [c for c in later if c["department"] == file["department"]]
+        covered = {period for c in sent for period in c["period_list"]}
+        if file["period_list"]:
+            wanted = [(p.year, {p.month}) for p in file["period_list"]]
+        else:
+            wanted = named_months(file["file_name"])
+        if not wanted and sent:
+            continue
+        if wanted and all(
+            any(p.month in months and year in (None, p.year) for p in covered)
+            for year, months in wanted
+        ):
+            continue
+        outstanding.append(file)
+    return outstanding
+
+
+def submissions_of(
+    con: duckdb.DuckDBPyConnection, feed: str, statuses: tuple[str, ...]
+) -> list[dict]:
+    """A feed's submissions in these statuses as the operator reads them, with their periods and
+    content hash, by department and arrival."""
+    cursor = con.execute(
+        f"select {FILE_COLUMNS}, s.sha256, (select list(p.period order by p.period) "
+        "from ledger.submission_periods p where p.submission_id = s.submission_id) as period_list "
+        "from ledger.submissions s where s.feed = ? and list_contains(?, s.status) "
+        "order by s.department nulls first, s.received_at, s.file_name",
+        [feed, list(statuses)],
+    )
+    names = [d[0] for d in cursor.description]
+    return [
+        {**row, "period_list": row["period_list"] or []}
+        for row in (dict(zip(names, r, strict=True)) for r in cursor.fetchall())
+    ]

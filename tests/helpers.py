@@ -113,8 +113,10 @@ def graphql(port: int, query: str) -> dict:
         return json.loads(response.read())["data"]
 
 
-def wait_for(condition, what: str):
-    deadline = time.monotonic() + WAIT_SECONDS
+def wait_for(condition, what: str, seconds: float = WAIT_SECONDS, explain=None):
+    """Poll `condition` until it gives something truthy, for `seconds` at most; on time-out,
+    fail naming `what`, the last error and what `explain()` says (a service's log)."""
+    deadline = time.monotonic() + seconds
     last_error = None
     while time.monotonic() < deadline:
         try:
@@ -124,7 +126,8 @@ def wait_for(condition, what: str):
         except (OSError, duckdb.Error, KeyError) as error:  # not up yet, or mid-swap
             last_error = error
         time.sleep(POLL_SECONDS)
-    raise AssertionError(f"timed out waiting for {what} (last error: {last_error})")
+    details = f"\n{explain()}" if explain else ""
+    raise AssertionError(f"timed out waiting for {what} (last error: {last_error}){details}")
 
 
 def runs_of(port: int, job: str) -> list[dict]:

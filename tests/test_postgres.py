@@ -43,6 +43,7 @@ from dagster._core.scheduler.instigation import (
 
 from pipelines.instance import local_instance
 from pipelines.settings import PROJECT_ROOT, SettingsError
+from tests import helpers
 from tests.helpers import drop_csv, settings_for, workplan
 
 DEPLOY = PROJECT_ROOT / "deploy"
@@ -52,7 +53,6 @@ SCHOOLS = "school_places"
 # A run here is a fresh process that loads the pipeline and then works (about 30 s on a busy CI
 # machine of two cores): a deadline for two queued runs one after the other, with room.
 WAIT_SECONDS = 300
-POLL_SECONDS = 0.5
 
 
 # --- the profile's files -------------------------------------------------------------------------
@@ -365,17 +365,8 @@ class Services:
 
 
 def wait_for(condition, what: str, services: Services):
-    deadline = time.monotonic() + WAIT_SECONDS
-    last_error = None
-    while time.monotonic() < deadline:
-        try:
-            result = condition()
-            if result:
-                return result
-        except (OSError, duckdb.Error, KeyError) as error:  # not up yet, or mid-swap
-            last_error = error
-        time.sleep(POLL_SECONDS)
-    raise AssertionError(f"timed out waiting for {what} ({last_error})\n{services.logs()}")
+    """`tests.helpers.wait_for` with this tier's longer deadline and the services' logs."""
+    return helpers.wait_for(condition, what, WAIT_SECONDS, explain=services.logs)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ stopped at the end, whatever happens.
 from __future__ import annotations
 
 import glob
-import json
 import os
 import pwd
 import re
@@ -20,12 +19,10 @@ import secrets
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +41,7 @@ from dagster._core.scheduler.instigation import (
 from pipelines.instance import local_instance
 from pipelines.settings import PROJECT_ROOT, SettingsError
 from tests import helpers
-from tests.helpers import drop_csv, settings_for, workplan
+from tests.helpers import drop_csv, free_port, graphql, settings_for, workplan
 
 DEPLOY = PROJECT_ROOT / "deploy"
 UNITS = DEPLOY / "systemd"
@@ -141,12 +138,6 @@ def install_postgres() -> Path:
             "run `make postgres` as root, or `apt-get install postgresql`"
         )
     return bindir
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
@@ -509,13 +500,3 @@ def test_the_event_path_on_postgresql_with_the_real_daemon(production) -> None:
     query = '{ runsOrError(filter: {pipelineName: "%s"}) { ... on Runs { results { status } } } }'
     answer = graphql(int(services.env["WORKPLAN_UI_PORT"]), query % job)
     assert [r["status"] for r in answer["runsOrError"]["results"]] == ["SUCCESS"]
-
-
-def graphql(port: int, query: str) -> dict:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
-        return json.loads(response.read())["data"]

@@ -5,12 +5,16 @@ STAMP := $(VENV)/.installed
 # Debian packages: a CJK font for the scorecard picture, Chromium for the browser test.
 APT_PACKAGES := fonts-noto-cjk chromium
 
+# GX Data Docs' scripts, styles and fonts, from their npm packages (pinned versions, SHA-512
+# checked), into the venv, so the pages load nothing from a CDN (pipelines/checks/data_docs_assets.py).
+DATA_DOCS_ASSETS := $(VENV)/share/workplan/data_docs_assets/versions.txt
+
 .PHONY: demo test lint system-packages
 
-demo: $(STAMP) system-packages
+demo: $(STAMP) $(DATA_DOCS_ASSETS) system-packages
 	$(VENV)/bin/workplan demo
 
-test: $(STAMP) system-packages postgres
+test: $(STAMP) $(DATA_DOCS_ASSETS) system-packages postgres
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
@@ -47,6 +51,9 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
+
+$(DATA_DOCS_ASSETS): $(STAMP) pipelines/checks/data_docs_assets.py
+	$(VENV)/bin/python -m pipelines.checks.data_docs assets
 
 # Benchmarks (issue 7): writes README's Benchmarks tables; see that section for what it needs.
 .PHONY: bench

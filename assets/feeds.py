@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from assets.landing import landing_key, report_landing
+from assets.landing import landing_key, owed_from, report_landing
 from assets.metadata import DATA_OFFICE, feed_owners, markdown_text, table_metadata
-from pipelines.checks.validation import validate_submissions
+from pipelines.checks import data_docs
+from pipelines.checks.validation import GX_MAX_ROWS, Validation, validate_batch
 from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.files.senders import department_names
 from pipelines.reports.receipts import STATUS_ZH, write_receipts
@@ -250,13 +251,66 @@ def tag_rejections(context: dg.OpExecutionContext | dg.AssetCheckExecutionContex
     instance.add_run_tags(run_id, {REJECTED_TAG: str(total)})
 
 
+def engine_metadata(
+    validation: Validation, kept: list[data_docs.KeptValidation], site: Path | None, files
+) -> dict[str, dg.MetadataValue]:
+    """Which engine judged the run's files and why, and where GX's results and Data Docs are:
+    file:// links (the site is static files under the deployment's reports folder; open them
+    on the server, or copy the folder: it needs no network). When the compiled-SQL engine ran,
+    the metadata says so: there is no GX result to show for those files."""
+    metadata: dict[str, dg.MetadataValue] = {
+        "validation_engine": dg.MetadataValue.text(validation.engine.engine),
+        "validation_engine_reason": dg.MetadataValue.text(validation.engine.reason),
+    }
+    if validation.engine.engine == "duckdb":
+        metadata["gx_validation_result"] = dg.MetadataValue.text(
+            "none: the suite ran compiled to SQL, so GX kept no result and drew no Data Docs "
+            "page for this run (无 GX 校验结果：本批按 SQL 引擎校验)"
+        )
+    if not kept:
+        return metadata
+    names = {
+        f["submission_id"]: f"{department_label(f['department'])} {f['file_name']}" for f in files
+    }
+    rows = [
+        f"| {markdown_text('; '.join(names.get(i, i) for i in k.submission_ids))} "
+        f"| [{k.page.name}]({k.page.as_uri()}) | `{k.result}` |"
+        for k in kept
+    ]
+    metadata["gx_validation_results"] = dg.MetadataValue.md(
+        "| file(s) | GX Data Docs page | GX validation result (JSON) |\n|---|---|---|\n"
+        + "\n".join(rows)
+    )
+    if site is not None:
+        metadata["gx_data_docs"] = dg.MetadataValue.url(site.as_uri())
+        metadata["gx_data_docs_page"] = dg.MetadataValue.path(str(kept[0].page))
+    return metadata
+
+
+def render_data_docs(context, archive: Path, reports: Path, kept) -> Path | None:
+    """Draw the run's Data Docs pages; a page that cannot be drawn is logged, not fatal: the
+    verdicts are recorded and the kept result can be drawn again (python -m
+    pipelines.checks.data_docs build)."""
+    if not kept:
+        return None
+    try:
+        return data_docs.render(archive, reports, kept)
+    except Exception as error:  # noqa: BLE001 - the validation stands whatever the renderer does
+        context.log.warning(f"GX Data Docs not drawn: {error}")
+        return None
+
+
 def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=raw_key(feed),
         name=SUITE_CHECK,
         blocking=True,
-        description=f"Runs the GX suite expectations/{feed}.json on each new submission, inside "
-        "DuckDB (or with GX's pandas engine when WORKPLAN_VALIDATION_ENGINE=gx): bad rows go "
+        description=f"Runs the GX suite expectations/{feed}.json on each new submission with "
+        f"Great Expectations' own engine when the batch has at most "
+        f"{GX_MAX_ROWS:,} rows (every district file), keeping GX's validation result beside the "
+        "archive and drawing it as GX Data Docs (linked in the metadata); a larger batch runs "
+        "the same suite compiled to SQL inside DuckDB (WORKPLAN_VALIDATION_ENGINE=gx or duckdb "
+        "forces one; the metadata says which ran and why). Bad rows go "
         "to ledger.quarantine with a reason; a file failing file-level rules, or with more bad "
         "rows than the feed's threshold, is rejected. The result lists every file of the run "
         "(those refused on receipt too) with its department, status, rows and first reasons, and "
@@ -268,10 +322,15 @@ def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
     def suite_check(
         context: dg.AssetCheckExecutionContext, warehouse: Warehouse
     ) -> dg.AssetCheckResult:
+        archive, reports = Path(warehouse.archive), Path(warehouse.reports_path)
         with warehouse.connect() as con:
-            verdicts = validate_submissions(
-                con, feed, pending(con, feed), warehouse.validation_engine
-            )
+            validation = validate_batch(con, feed, pending(con, feed), warehouse.validation_engine)
+            verdicts = validation.verdicts
+            # Kept before the ledger records the verdicts, so every verdict has its GX result.
+            kept = [
+                data_docs.keep(archive, reports, result, context.run.run_id)
+                for result in validation.gx_results
+            ]
             outcomes = {
                 submission_id: (record_verdict(con, feed, submission_id, verdict), verdict)
                 for submission_id, verdict in verdicts.items()
@@ -286,6 +345,7 @@ def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
             receipts = write_receipts(con, feed, Path(warehouse.outbox_path))
         rejected = [f for f in files if f["status"] == "rejected"]
         tag_rejections(context, len(rejected))
+        site = render_data_docs(context, archive, reports, kept)
         return dg.AssetCheckResult(
             passed=not outstanding,
             severity=dg.AssetCheckSeverity.WARN,
@@ -299,6 +359,7 @@ def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
                 "rejections_outstanding_count": len(outstanding),
                 "rows_quarantined": sum(v.quarantined_rows for _, v in outcomes.values()),
                 "receipts_written": len(receipts),
+                **engine_metadata(validation, kept, site, files),
             },
         )
 
@@ -311,7 +372,7 @@ def build_staging_asset(feed: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=staging_key(feed),
         owners=feed_owners(feed),
-        deps=[raw_key(feed)],
+        deps=[raw_key(feed), *owed_from(feed)],
         group_name=feed,
         kinds={"duckdb"},
         tags={"feed": feed},

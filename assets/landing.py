@@ -10,7 +10,8 @@ instance's freshness daemon is off (dagster.yaml). The cron policy on each asset
 deadline the mart applies: 00:00 Asia/Shanghai on the day after the contract's due day.
 
 A landing asset materializes when an accepted submission brings the month the department owed
-(the first month of the plan year it had not delivered), with that month in its metadata; a
+(the first month of the plan years on record it had not delivered), with that month in its
+metadata; a
 correction of a month already delivered, or a later month while an earlier one is missing, does
 not materialize it: marts.feed_status still counts the department late.
 """
@@ -25,10 +26,11 @@ import duckdb
 # exports no public name for it; dagster is pinned and tests/test_freshness.py fails if it moves.
 from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
 
-from pipelines.files.contracts import FEEDS, Contract, load_contract
+from pipelines.files.contracts import FEEDS, ON_REVISION, Contract, load_contract
 from pipelines.resources import Warehouse
-from pipelines.settings import PLAN_YEAR, TIMEZONE
+from pipelines.settings import TIMEZONE
 from pipelines.store.ledger import newly_accepted
+from pipelines.store.warehouse import table_kind
 
 LANDING = "landing"
 # Dagster bounds the window by the shortest month between deadlines (28 days in February).
@@ -40,8 +42,16 @@ def landing_key(feed: str, department: str) -> dg.AssetKey:
     return dg.AssetKey([LANDING, feed, department])
 
 
-def freshness_policy(contract: Contract, department: str) -> dg.FreshnessPolicy:
-    """Due by the contract's due day (the next day, 00:00 Asia/Shanghai, is the deadline)."""
+def owes_months(contract: Contract) -> bool:
+    """Whether the feed is owed month by month; a plan is sent when published or revised."""
+    return contract.cadence != ON_REVISION
+
+
+def freshness_policy(contract: Contract, department: str) -> dg.FreshnessPolicy | None:
+    """Due by the contract's due day (the next day, 00:00 Asia/Shanghai, is the deadline); none
+    for a file that owes no month (a plan)."""
+    if not owes_months(contract):
+        return None
     deadline_day = contract.due_day + 1
     if contract.cadence_of(department) == "annual":
         return cron_policy(f"0 0 {deadline_day} 1 *", ANNUAL_WINDOW)
@@ -59,6 +69,19 @@ def cron_policy(deadline_cron: str, window: dt.timedelta) -> dg.FreshnessPolicy:
 
 def landing_spec(contract: Contract, department: str) -> dg.AssetSpec:
     cadence = contract.cadence_of(department)
+    if not owes_months(contract):
+        return dg.AssetSpec(
+            landing_key(contract.feed, department),
+            group_name=LANDING,
+            kinds={"file"},
+            owners=[f"team:{department}"],
+            tags={"feed": contract.feed, "department": department},
+            description=(
+                f"{contract.title_zh} from {department}: files dropped in "
+                f"landing/{contract.feed}/{department}/ when a plan is published or revised; "
+                "no month is owed, so it has no freshness."
+            ),
+        )
     return dg.AssetSpec(
         landing_key(contract.feed, department),
         group_name=LANDING,
@@ -85,17 +108,42 @@ landing_specs = [
 ]
 
 
-def owed_periods(contract: Contract, department: str) -> list[dt.date]:
-    """The months a department owes in the plan year, as marts.feed_status counts them: every
+# The plan years on record, which say the months a department owes.
+TARGETS = dg.AssetKey(["reference", "targets"])
+
+
+def owed_from(feed: str) -> list[dg.AssetKey]:
+    """What a feed's staging step reads to know the months owed (`report_landing`): the plan
+    years of reference.targets, so a plan received in the same run counts; nothing for a plan,
+    which owes no month (and which reference.targets is built from)."""
+    return [TARGETS] if owes_months(load_contract(feed)) else []
+
+
+def plan_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The plan years on record (reference.targets): a year is owed once its plan arrived."""
+    if table_kind(con, "reference", "targets") is None:
+        return []
+    return [
+        y
+        for (y,) in con.execute(
+            "select distinct plan_year from reference.targets order by plan_year"
+        ).fetchall()
+    ]
+
+
+def owed_periods(contract: Contract, department: str, years: list[int]) -> list[dt.date]:
+    """The months a department owes in the plan years, as marts.feed_status counts them: every
     month for a monthly feed, December for a yearly one."""
     if contract.cadence_of(department) == "annual":
-        return [dt.date(PLAN_YEAR, 12, 1)]
-    return [dt.date(PLAN_YEAR, month, 1) for month in range(1, 13)]
+        return [dt.date(year, 12, 1) for year in years]
+    return [dt.date(year, month, 1) for year in years for month in range(1, 13)]
 
 
-def first_owed(contract: Contract, department: str, delivered: set[dt.date]) -> dt.date | None:
-    """The month owed: the first of the plan year not delivered (None: all delivered)."""
-    return next((p for p in owed_periods(contract, department) if p not in delivered), None)
+def first_owed(
+    contract: Contract, department: str, delivered: set[dt.date], years: list[int]
+) -> dt.date | None:
+    """The month owed: the first of the plan years not delivered (None: all delivered)."""
+    return next((p for p in owed_periods(contract, department, years) if p not in delivered), None)
 
 
 def month(period: dt.date | None) -> str:
@@ -107,10 +155,13 @@ def report_landing(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnec
     bring the month it owed; log, without materializing, the ones that only correct a month
     already delivered or skip the month owed."""
     contract = load_contract(feed)
+    if not owes_months(contract):
+        return
+    years = plan_years(con)
     for department, periods, submissions, earlier in newly_accepted(con, feed):
         if department not in contract.departments:
             continue  # no landing asset: refused on receipt, kept here only defensively
-        owed = first_owed(contract, department, set(earlier))
+        owed = first_owed(contract, department, set(earlier), years)
         received = ", ".join(month(p) for p in periods)
         if owed is None or owed not in periods:
             context.log.info(
@@ -119,8 +170,9 @@ def report_landing(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnec
             )
             continue
         delivered = set(earlier) | set(periods)
-        after = first_owed(contract, department, delivered)
-        through = max(p for p in owed_periods(contract, department) if p < after) if after else None
+        after = first_owed(contract, department, delivered, years)
+        owed_months = owed_periods(contract, department, years)
+        through = max(p for p in owed_months if p < after) if after else None
         context.log_event(
             dg.AssetMaterialization(
                 asset_key=landing_key(feed, department),
@@ -131,7 +183,7 @@ def report_landing(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnec
                     "periods_received": dg.MetadataValue.text(received),
                     # Every month owed up to this one is now delivered.
                     "delivered_through": dg.MetadataValue.text(
-                        month(through) if after else f"{PLAN_YEAR} complete"
+                        month(through) if after else f"{years[-1]} complete"
                     ),
                     "next_period_owed": dg.MetadataValue.text(month(after)),
                     "submissions": dg.MetadataValue.text(", ".join(submissions)),
@@ -158,6 +210,7 @@ month_owed_specs = [
         "(数据缺报) on the judging date; its verdict is also the asset's freshness.",
     )
     for spec in landing_specs
+    if spec.freshness_policy is not None
 ]
 
 
@@ -215,7 +268,8 @@ def owed_sentence(row: dict) -> str:
     """The verdict in an operator's words, English then Chinese."""
     who = row["department_zh"] or row["department"]
     if row["status"] == "complete":
-        return f"{who}: every month of {PLAN_YEAR} received. {who}：{PLAN_YEAR}年已报齐。"
+        year = row["last_period"].year if row["last_period"] else ""
+        return f"{who}: every month of {year} received. {who}：{year}年已报齐。"
     owed, due = month(row["next_period"]), row["next_due"]
     if row["status"] == "overdue":
         return (

@@ -1,7 +1,6 @@
 """The marts analysts and leaders read: dimensions, one fact table per feed, and the scorecard,
 with asset checks that the scorecard is whole and the facts agree with the ledger."""
 
-import csv
 from pathlib import Path
 
 import dagster as dg
@@ -9,8 +8,8 @@ import dagster as dg
 from assets.feeds import staging_key
 from assets.metadata import DATA_OFFICE, markdown_table, table_metadata, table_name
 from pipelines.resources import Scoring, Warehouse
-from pipelines.settings import CATALOG_ROOT, PLAN_YEAR
 from pipelines.store.archive import missing_copies
+from pipelines.store.facts import FACTS, update_facts
 from pipelines.store.warehouse import quote_identifier, run_sql, sql_text
 
 MARTS = "marts"
@@ -57,14 +56,14 @@ REFERENCE = [
         ),
         mart_spec(
             "dim_indicator",
-            "The 21 indicators with the target version in force: "
-            "target, comparator, tolerance, unit, measure, lead department, feed; "
-            "table marts.dim_indicator.",
+            "Each plan year's indicators with the target version in force, one row per plan "
+            "year and indicator: target, comparator, tolerance, unit, measure, lead department, "
+            "feed; table marts.dim_indicator.",
             REFERENCE,
         ),
         mart_spec(
             "target_history",
-            "Every version of every 2024 target, with is_current; "
+            "Every version of every plan year's targets, with is_current; "
             "a revised target adds a version and the original stays; "
             "table marts.target_history.",
             REFERENCE,
@@ -77,17 +76,8 @@ def dimensions(warehouse: Warehouse):
         warehouse,
         "marts/dimensions",
         ["dim_department", "target_history", "dim_indicator"],
-        {"plan_year": PLAN_YEAR},
+        {},
     )
-
-
-FACTS = {
-    "fact_projects": "projects",
-    "fact_enterprise_events": "enterprise_registrations",
-    "fact_tourism_revenue": "tourism_revenue",
-    "fact_school_places": "school_places",
-    "fact_headline_statistics": "headline_statistics",
-}
 
 
 @dg.multi_asset(
@@ -102,8 +92,15 @@ FACTS = {
     ]
 )
 def facts(warehouse: Warehouse):
-    """One fact table per feed, read from staging."""
-    yield from materialize_sql(warehouse, "marts/facts", list(FACTS), {})
+    """One fact table per feed: the rows of its view in staging (staging.fact_projects, ...),
+    kept by submission (pipelines/store/facts.py): a run adds the rows of submissions that now
+    count, takes out those of submissions replaced, and writes nothing when nothing changed."""
+    with warehouse.connect() as con:
+        for table in FACTS:
+            changed = update_facts(con, table)
+            metadata = table_metadata(con, MARTS, table)
+            metadata.update({name: dg.MetadataValue.int(count) for name, count in changed.items()})
+            yield dg.MaterializeResult(asset_key=[MARTS, table], metadata=metadata)
 
 
 @dg.asset(
@@ -118,7 +115,7 @@ def feed_metrics(warehouse: Warehouse) -> dg.MaterializeResult:
     """Every feed as one value per department, metric and month (year to date), with the
     submissions behind it; months with missing data are absent. Table marts.feed_metrics."""
     with warehouse.connect() as con:
-        run_sql(con, "marts/feed_metrics", {"plan_year": PLAN_YEAR})
+        run_sql(con, "marts/feed_metrics")
         return dg.MaterializeResult(metadata=table_metadata(con, MARTS, "feed_metrics"))
 
 
@@ -131,10 +128,11 @@ def feed_metrics(warehouse: Warehouse) -> dg.MaterializeResult:
     deps=[dg.AssetKey([MARTS, "feed_metrics"]), dg.AssetKey([MARTS, "dim_indicator"])],
 )
 def indicator_actuals(warehouse: Warehouse) -> dg.MaterializeResult:
-    """Each indicator's actual per month of 2024 as its catalog row defines it (count, sum,
-    growth vs the same months of 2023, stock, relative); table marts.indicator_actuals."""
+    """Each indicator's actual per month of each plan year as that year's catalog row defines it
+    (count, sum, growth vs the same months of the year before, stock, relative), keyed by plan
+    year, indicator and month; table marts.indicator_actuals."""
     with warehouse.connect() as con:
-        run_sql(con, "marts/indicator_actuals", {"plan_year": PLAN_YEAR})
+        run_sql(con, "marts/indicator_actuals")
         return dg.MaterializeResult(metadata=table_metadata(con, MARTS, "indicator_actuals"))
 
 
@@ -153,7 +151,7 @@ def feed_status(warehouse: Warehouse, scoring: Scoring) -> dg.MaterializeResult:
         run_sql(
             con,
             "marts/feed_status",
-            {"plan_year": PLAN_YEAR, "as_of_date": scoring.evaluation_date()},
+            {"as_of_date": scoring.evaluation_date()},
         )
         metadata = table_metadata(con, MARTS, "feed_status")
         (overdue,) = con.execute(
@@ -254,16 +252,17 @@ def alerts(warehouse: Warehouse) -> dg.MaterializeResult:
     specs=[
         mart_spec(
             "indicator_progress_monthly",
-            "Each indicator scored every month of 2024: "
-            "actual, 序时进度, share of target, status, projection; "
+            "Each indicator scored every month of each plan year, keyed by plan year, "
+            "indicator and month: actual, 序时进度, share of target, status, projection; "
             "table marts.indicator_progress_monthly.",
             [dg.AssetKey([MARTS, "indicator_actuals"]), dg.AssetKey([MARTS, "feed_status"])],
         ),
         mart_spec(
             "indicator_progress",
-            "The scorecard: one row per indicator at its latest "
+            "The scorecard: one row per plan year and indicator at its latest "
             "month with data, with status (met/ahead/on_pace/behind/no_data and 已完成/"
-            "超进度/达进度/欠进度/数据缺报); table marts.indicator_progress.",
+            "超进度/达进度/欠进度/数据缺报; a finished year 已完成/未完成) and "
+            "is_current_plan_year; table marts.indicator_progress.",
             [dg.AssetKey([MARTS, "indicator_actuals"]), dg.AssetKey([MARTS, "feed_status"])],
         ),
     ]
@@ -275,7 +274,6 @@ def indicator_progress(warehouse: Warehouse, scoring: Scoring):
         "marts/indicator_progress",
         ["indicator_progress_monthly", "indicator_progress"],
         {
-            "plan_year": PLAN_YEAR,
             "pace_band": scoring.pace_band,
             "as_of_date": scoring.evaluation_date(),
         },
@@ -302,18 +300,6 @@ def query(con, name: str, params: dict, identifiers: dict | None = None) -> list
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def catalog_indicators(plan_year: int = PLAN_YEAR) -> list[str]:
-    """The plan year's indicator ids as catalog/targets.csv lists them (the 21 targets)."""
-    with open(CATALOG_ROOT / "targets.csv", encoding="utf-8", newline="") as handle:
-        return sorted(
-            {
-                row["indicator_id"]
-                for row in csv.DictReader(handle)
-                if row["plan_year"] == str(plan_year)
-            }
-        )
-
-
 def rows_markdown(rows: list[dict], columns: list[str]) -> dg.MetadataValue:
     return dg.MetadataValue.md(
         markdown_table(columns, [tuple(r[c] for c in columns) for r in rows])
@@ -324,30 +310,32 @@ def rows_markdown(rows: list[dict], columns: list[str]) -> dg.MetadataValue:
     asset=dg.AssetKey([MARTS, "indicator_progress"]),
     name=INDICATORS_CHECK,
     blocking=True,
-    description="Each indicator of the plan (catalog/targets.csv, the 21 targets of 2024) has "
-    "exactly one row in the scorecard marts.indicator_progress, and no other indicator does. "
-    "Fails, blocking the analysts' file and the leaders' report, when one is missing (e.g. its "
-    "row was lost from reference.targets) or doubled.",
+    description="Each indicator of each plan the supervision office sent (staging.plans) has "
+    "exactly one row per plan year in the scorecard marts.indicator_progress, and no other "
+    "indicator does. Fails, blocking the analysts' file and the leaders' report, when one is "
+    "missing (e.g. its row was lost from reference.targets) or doubled.",
 )
 def all_indicators_present(warehouse: Warehouse) -> dg.AssetCheckResult:
-    expected = catalog_indicators()
     with warehouse.connect() as con:
-        problems = query(con, "checks/indicators_present", {"expected": expected})
+        problems = query(con, "checks/indicators_present", {})
+        (expected,) = con.execute(
+            "select count(distinct (year(period), indicator_id)) from staging.plans"
+        ).fetchone()
         (found,) = con.execute(
-            "select count(distinct indicator_id) from marts.indicator_progress"
+            "select count(distinct (plan_year, indicator_id)) from marts.indicator_progress"
         ).fetchone()
     return dg.AssetCheckResult(
         passed=not problems,
         description=(
-            f"All {len(expected)} indicators present, one row each"
+            f"All {expected} indicators present, one row each"
             if not problems
             else "Not every indicator is on the scorecard exactly once: "
-            + ", ".join(f"{p['indicator_id']} {p['problem']}" for p in problems)
+            + ", ".join(f"{p['plan_year']} {p['indicator_id']} {p['problem']}" for p in problems)
         ),
         metadata={
-            "indicators_expected": len(expected),
+            "indicators_expected": int(expected),
             "indicators_found": int(found),
-            "problems": rows_markdown(problems, ["indicator_id", "problem"])
+            "problems": rows_markdown(problems, ["plan_year", "indicator_id", "problem"])
             if problems
             else dg.MetadataValue.md("none"),
         },
@@ -426,7 +414,7 @@ def facts_reconcile_with_ledger(warehouse: Warehouse):
 )
 def owed_months_scored(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
-        owed = query(con, "checks/owed_months", {"plan_year": PLAN_YEAR})
+        owed = query(con, "checks/owed_months", {})
     unscored = [r for r in owed if r["status"] not in STATUSES]
     missing = sum(r["status"] == "no_data" for r in owed)
     return dg.AssetCheckResult(
@@ -441,7 +429,7 @@ def owed_months_scored(warehouse: Warehouse) -> dg.AssetCheckResult:
             "months_owed": len(owed),
             "months_no_data": missing,
             "months_unscored": len(unscored),
-            "unscored": rows_markdown(unscored, ["indicator_id", "month", "status"])
+            "unscored": rows_markdown(unscored, ["plan_year", "indicator_id", "month", "status"])
             if unscored
             else dg.MetadataValue.md("none"),
         },

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench import latency, nightly, reading, throughput
+from bench import increments, latency, nightly, reading, throughput
 from bench.process import GIB
 from bench.readme import PARTS, update_readme
 from pipelines.settings import PROJECT_ROOT
@@ -107,6 +107,7 @@ def main(argv: list[str]) -> None:
         "nightly": {"runs": args.runs},
         "latency": {"drops": args.drops},
         "reading": {"runs": args.runs},
+        "increments": {"rows": "25M", "month_rows": "2M", "runs": args.runs},
     }
     with snapshot(args.data_dir) as measured_commit:
         for part in args.parts.split(","):
@@ -134,6 +135,8 @@ def measure_part(part: str, args: argparse.Namespace, guard: int, save) -> None:
         save(nightly.run(args.runs, args.data_dir, guard, log))
     elif part == "reading":  # not in the README's tables: its figures are quoted by hand
         save(reading.run_part(args.data_dir, args.runs, log))
+    elif part == "increments":  # quoted by hand too (issue 16): a quiet night, a month added
+        save(increments.run(25_000_000, 2_000_000, args.runs, args.data_dir, guard, log))
     else:
         save(latency.run(args.drops, args.data_dir, guard, log))
 

@@ -5,7 +5,10 @@ its sensors) on a demo deployment in a temporary folder, bound to 127.0.0.1 on a
 drop is a month of a district's registrations (about 800 rows) written next to the folder and
 renamed into it with a fresh modification time, as a clerk's copy arrives, at a random moment of
 the sensor daemon's loop, as real drops come. The clock stops when the analysts' file, opened
-read-only as an analyst would, holds the file's rows among its facts.
+read-only as an analyst would, holds the file's rows among its facts. The deployment runs with
+the default validation engine (`auto`: GX's own engine for a district's file, its result kept and
+drawn as Data Docs), so the figures include GX's import in each run's process, its validation
+and the pages it draws.
 Dagster's run records then say where the time went: waiting for the sensor, the queue and run
 worker start, the run itself. Every process started here is stopped, by its process group.
 """
@@ -26,14 +29,16 @@ import urllib.request
 from pathlib import Path
 
 import duckdb
+from dagster._core.scheduler.instigation import InstigatorType
 
-from bench.dagster_runs import run_times, runs_in_progress
+from bench.dagster_runs import instance_at, run_times, runs_in_progress
 from bench.process import measure
 from bench.synthetic import DEPARTMENT, FEED, write_registrations
 from bench.throughput import WORKPLAN, deployment_env
 from pipelines.demo.scenario import write_demo_feeds
-from pipelines.files.contracts import FEEDS
+from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.jobs import ingest_job_name
+from pipelines.store.warehouse import quote_identifier
 
 DISTRICT_ROWS = 800
 WARM_UP_DROPS = 1
@@ -114,9 +119,19 @@ def idle(dagster_home: Path) -> bool:
 
 
 def startup_runs_done(dagster_home: Path) -> bool:
-    """The sensors' first ticks see every demo file as new: one run per feed, all finished."""
-    launched = all(run_times(dagster_home, ingest_job_name(feed)) for feed in FEEDS)
-    return launched and idle(dagster_home)
+    """Every sensor has ticked at least once and no run is in progress. The refresh received
+    every demo file, so the sensors' first ticks find nothing new (they read the ledger) and
+    launch no run; were anything left, its run finishes before the first drop."""
+    with instance_at(dagster_home) as instance:
+        sensors = [
+            s
+            for s in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)
+            if s.is_running
+        ]
+        ticked = len(sensors) >= len(FEEDS) and all(
+            instance.get_ticks(s.instigator_origin_id, s.selector_id, limit=1) for s in sensors
+        )
+    return ticked and idle(dagster_home)
 
 
 def reflected(analysts: Path, file_name: str) -> str | None:
@@ -159,6 +174,23 @@ def drop_and_wait(staged: Path, folder: Path, analysts: Path) -> tuple[float, fl
     return dropped_at, time.monotonic() - started, outcome
 
 
+def new_registrations(path: Path, offset: int, month: int) -> Path:
+    """A month of 市场监督管理局's registrations: the synthetic file with every event a new
+    registration (新登记), the one kind that department reports; rows of other departments'
+    kinds would be refused on receipt, and the drop would measure a rejection, not a publish."""
+    write_registrations(path, DISTRICT_ROWS, offset, [month])
+    (event,) = [c.header_zh for c in load_contract(FEED).columns if c.name == "event_type"]
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select * replace ('新登记' as {quote_identifier(event)}) "
+            "from read_csv($path, all_varchar = true, header = true)) to "
+            f"'{path}.new' (header, delimiter ',')",
+            {"path": str(path)},
+        )
+    os.replace(f"{path}.new", path)
+    return path
+
+
 def nearest_rank(values: list[float], share: float) -> float:
     """The nearest-rank percentile: the smallest value with `share` of values at or below it."""
     ordered = sorted(values)
@@ -198,7 +230,7 @@ def run(drops: int, data_dir: Path, guard_bytes: int, log) -> dict:
             month = number % 10 + 1  # restating 2024's reported months in turn
             name = f"bench-drop-{number:02d}-2024-{month:02d}.csv"
             offset = DROP_CODE_OFFSET + number * DISTRICT_ROWS
-            files.append(write_registrations(staging / name, DISTRICT_ROWS, offset, [month]))
+            files.append(new_registrations(staging / name, offset, month))
         port = free_port()
         with open(home / "ui.log", "wb") as ui_log:
             server = subprocess.Popen(  # noqa: S603 - the project's own command, loopback only
@@ -231,8 +263,12 @@ def run(drops: int, data_dir: Path, guard_bytes: int, log) -> dict:
         breakdown(measured, dagster_home)
         # A drop that never showed counts at its timeout: the percentiles cannot hide it.
         seconds = [d["seconds"] for d in measured]
+        pages = home / "reports" / "data_docs" / "validations"
         return {
             "rows_per_drop": DISTRICT_ROWS,
+            "validation_engine": {**os.environ, **env}.get("WORKPLAN_VALIDATION_ENGINE", "auto"),
+            # Drops whose run drew a GX Data Docs page: the engine the figures are for.
+            "data_docs_pages": len(list(pages.rglob("*.html"))) if pages.exists() else 0,
             "drops": measured,
             "published": sum(d["outcome"] == "published" for d in measured),
             "p50": statistics.median(seconds),

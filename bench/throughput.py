@@ -10,7 +10,6 @@ guard) is recorded and not repeated: the next would fail the same way after as l
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
@@ -49,13 +48,19 @@ def published_counts(analysts: Path) -> dict[str, int | str | None]:
     return {"status": status, "rows_accepted": accepted, "fact_rows": facts}
 
 
+def drop(csv_path: Path, home: Path) -> None:
+    """Put a copy of the file in the department's landing folder, untimed: landing takes no
+    hard link (it could be another department's file), so the bytes are copied."""
+    landed = home / "landing" / FEED / DEPARTMENT / csv_path.name
+    landed.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(csv_path, landed)
+
+
 def project_run(csv_path: Path, scratch: Path, guard_bytes: int) -> dict:
     """First and nightly `workplan refresh` of a fresh deployment holding `csv_path`."""
     home = Path(tempfile.mkdtemp(prefix="home-", dir=scratch))
     try:
-        landed = home / "landing" / FEED / DEPARTMENT / csv_path.name
-        landed.parent.mkdir(parents=True)
-        os.link(csv_path, landed)  # the same bytes without another copy on disk
+        drop(csv_path, home)
         env = deployment_env(home)
         first = measure([WORKPLAN, "refresh"], env=env, guard_bytes=guard_bytes)
         result = {"first": first.as_dict(), "first_steps": step_seconds(home / "dagster")}

@@ -21,7 +21,7 @@ from pipelines.files.contracts import FEEDS
 from pipelines.instance import local_instance
 from pipelines.jobs import ingest_job_name
 from pipelines.reports import alerts
-from pipelines.reports.report import write_reports
+from pipelines.reports.report import UnknownPlanYear, write_reports
 from pipelines.reports.scorecard import read_scorecard, render
 from pipelines.settings import DEPLOYMENT_FILE, PROJECT_ROOT, Settings, SettingsError
 from pipelines.store.arrivals import scan
@@ -167,12 +167,74 @@ def rebuild_command() -> None:
         raise SystemExit(1)
 
 
+@main.command("backup")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the backup into, best on another disk or machine.",
+)
+def backup_command(out: Path) -> None:
+    """Write a consistent backup: warehouse, ledger export, archive and manifest, receipts."""
+    from pipelines.store.backup import BackupError, backup
+
+    settings = Settings.from_env()
+    with console.status("Backing up (waiting for a run to finish its step, if one runs)…"):
+        try:
+            done = backup(settings, out)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+    console.print(
+        f"Backup written to [bold]{done.folder}[/bold]: {done.files} files, "
+        f"{done.arrivals} arrivals, {done.ledger_rows.get('submissions', 0)} submissions"
+    )
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--force", is_flag=True, help="Restore over an existing deployment, moving its files aside."
+)
+def restore_command(source: Path, force: bool) -> None:
+    """Bring the deployment back from a backup folder (checked in full before anything is
+    written), into an empty $WORKPLAN_HOME."""
+    from pipelines.store.backup import BackupError, restore
+
+    settings = Settings.from_env()
+    with console.status("Checking the backup and restoring…"):
+        try:
+            done = restore(source, settings, force=force)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+    for path in done.set_aside:
+        console.print(f"The previous {path.name.split('.before-restore-')[0]} was kept as {path}")
+    rows = done.described["ledger_rows"].get("submissions", 0)
+    console.print(
+        f"Restored {settings.home} from {source} (made {done.described['created_at']}): "
+        f"{done.described['arrivals']} arrivals, {rows} submissions. Run `workplan ingest` to "
+        "receive anything in landing that arrived after the backup."
+    )
+
+
+# Any plan year on record can be shown; by default the current one (the judging date's).
+year_option = click.option(
+    "--year",
+    type=int,
+    default=None,
+    help="Plan year to show, e.g. 2024 (default: the current plan year).",
+)
+
+
 @main.command()
-def scorecard() -> None:
-    """Print the scorecard from the analysts' DuckDB file."""
+@year_option
+def scorecard(year: int | None) -> None:
+    """Print the scorecard of a plan year from the analysts' DuckDB file."""
     settings = Settings.from_env()
     require_analysts_file(settings)
-    render(read_scorecard(settings.analysts), console)
+    try:
+        render(read_scorecard(settings.analysts, year), console)
+    except UnknownPlanYear as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()
@@ -181,11 +243,16 @@ def scorecard() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the reports (default: $WORKPLAN_HOME/reports).",
 )
-def report(out: Path | None) -> None:
-    """Write the scorecard as HTML, PNG and Excel from the analysts' DuckDB file."""
+@year_option
+def report(out: Path | None, year: int | None) -> None:
+    """Write a plan year's scorecard as HTML, PNG and Excel from the analysts' DuckDB file."""
     settings = Settings.from_env()
     require_analysts_file(settings)
-    for kind, path in write_reports(settings.analysts, out or settings.reports).items():
+    try:
+        written = write_reports(settings.analysts, out or settings.reports, year)
+    except UnknownPlanYear as error:
+        raise click.ClickException(str(error)) from None
+    for kind, path in written.items():
         console.print(f"{kind:>5}: {path}")
 
 

@@ -26,7 +26,7 @@ class Warehouse(dg.ConfigurableResource):
     analysts_path: str
     reports_path: str
     outbox_path: str
-    validation_engine: str = "duckdb"
+    validation_engine: str = "auto"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Warehouse:

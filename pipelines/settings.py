@@ -17,11 +17,12 @@ SQL_ROOT = PROJECT_ROOT / "sql"
 EXPECTATIONS_ROOT = PROJECT_ROOT / "expectations"
 CONTRACTS_ROOT = PROJECT_ROOT / "contracts"
 CATALOG_ROOT = PROJECT_ROOT / "catalog"
-PLAN_YEAR = 2024
 TIMEZONE = "Asia/Shanghai"
 
 
-VALIDATION_ENGINES = ("duckdb", "gx")
+# auto: GX's own engine for a batch a district sends, the suite compiled to SQL for a national
+# one (pipelines/checks/validation.py, GX_MAX_ROWS); duckdb or gx: that engine whatever the size.
+VALIDATION_ENGINES = ("auto", "duckdb", "gx")
 # What a deployment keeps about itself in its home folder: the day it is judged on, when that is
 # not today (the demo's replayed day), so every command and the UI's sensors on it agree.
 DEPLOYMENT_FILE = "deployment.json"
@@ -47,6 +48,8 @@ class Settings:
     as_of_date: str
     alert_webhook: str
     validation_engine: str
+    # Days of Dagster run history kept (pipelines/run_history.py); 0 keeps every run.
+    run_retention_days: int = 90
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -55,13 +58,21 @@ class Settings:
         def path(var: str, default: Path) -> Path:
             return Path(os.environ.get(var, default)).resolve()
 
-        try:
-            pace_band = float(os.environ.get("WORKPLAN_PACE_BAND", "0.05"))
-        except ValueError:
-            raise SettingsError(
-                f"WORKPLAN_PACE_BAND={os.environ['WORKPLAN_PACE_BAND']!r} is not a number; "
-                "give a share of the target such as 0.05"
-            ) from None
+        def number(var: str, default: str, kind: type, hint: str):
+            try:
+                return kind(os.environ.get(var, default))
+            except ValueError:
+                raise SettingsError(f"{var}={os.environ[var]!r} is not {hint}") from None
+
+        pace_band = number(
+            "WORKPLAN_PACE_BAND", "0.05", float, "a number; give a share of the target such as 0.05"
+        )
+        run_retention_days = number(
+            "WORKPLAN_RUN_RETENTION_DAYS",
+            "90",
+            int,
+            "a whole number of days; give one such as 90, or 0 to keep every run",
+        )
         kept = deployment_settings(home)
         # The environment wins; WORKPLAN_AS_OF_DATE=today judges on today whatever was kept.
         as_of_date = os.environ.get("WORKPLAN_AS_OF_DATE") or kept.get("as_of_date", "")
@@ -81,8 +92,8 @@ class Settings:
             as_of_date="" if as_of_date == "today" else as_of_date,
             # Off unless set: a closed network must not be called without being asked to.
             alert_webhook=os.environ.get("WORKPLAN_ALERT_WEBHOOK", ""),
-            # duckdb: the suites compiled to SQL, for feeds of any size; gx: GX's pandas engine.
-            validation_engine=os.environ.get("WORKPLAN_VALIDATION_ENGINE", "duckdb"),
+            validation_engine=os.environ.get("WORKPLAN_VALIDATION_ENGINE", "auto"),
+            run_retention_days=run_retention_days,
         )
         settings.check()
         return settings

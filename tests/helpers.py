@@ -19,6 +19,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.definitions import build_definitions
+from pipelines.demo.scenario import write_seed_plan
 from pipelines.files.contracts import load_contract
 from pipelines.settings import Settings
 
@@ -28,9 +29,14 @@ def settings_for(
     pace_band: float = 0.05,
     as_of_date: str = "",
     alert_webhook: str = "",
-    validation_engine: str = "duckdb",
+    validation_engine: str = "auto",
+    plan: bool = True,
 ) -> Settings:
-    """A deployment rooted in a temporary folder."""
+    """A deployment rooted in a temporary folder. Like every deployment it holds a plan: the
+    seed's 2024 plan file in the supervision office's landing folder, as the demo drops it (the
+    same bytes, so a demo's home gains nothing), unless `plan` is False."""
+    if plan and not (home / "landing" / "plans").exists():
+        write_seed_plan(home / "landing")
     return Settings(
         home=home,
         landing=home / "landing",

@@ -120,8 +120,8 @@ def warehouse_columns(settings, schema: str, table: str) -> list[tuple[str, str 
 
 def test_every_asset_has_owners_and_kinds_in_the_ui(nodes):
     assert (
-        len(nodes) == 44
-    )  # 12 landing, 3 reference, 6 raw, 5 staging, 14 marts, 2 ledger, 2 analysts
+        len(nodes) == 47
+    )  # 13 landing, 3 reference, 7 raw, 6 staging, 14 marts, 2 ledger, 2 analysts (+ plans)
     for key, node in nodes.items():
         assert node["kinds"], key
         assert node["owners"], key
@@ -139,13 +139,14 @@ def test_every_asset_has_owners_and_kinds_in_the_ui(nodes):
     }
     for key in ("marts/indicator_progress", "reference/targets", "analysts/scorecard"):
         assert teams[key] == {"data_office"}, key
-    assert set(nodes["reference/targets"]["kinds"]) == {"duckdb", "csv"}
+    # The targets come from the supervision office's plan files (CSV or workbook).
+    assert set(nodes["reference/targets"]["kinds"]) == {"duckdb", "file"}
 
 
 def test_every_table_asset_reports_its_name_rows_and_described_columns(deployment, nodes):
     settings, _ = deployment
     tables = [k for k in nodes if k.split("/")[0] in TABLE_SCHEMAS and k not in NOT_TABLES]
-    assert len(tables) == 29  # 3 reference, 5 raw, 5 staging, 14 marts, 2 ledger
+    assert len(tables) == 31  # 3 reference, 6 raw, 6 staging, 14 marts, 2 ledger (+ plans)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         for key in tables:
             schema, table = key.split("/")
@@ -294,17 +295,20 @@ def test_the_mart_checks_fail_and_block_publishing_when_broken(tmp_path):
     present = check_results(broken)[("marts/indicator_progress", "all_indicators_present")]
     assert not present.passed
     assert (
-        present.description == "Not every indicator is on the scorecard exactly once: T05 missing"
+        present.description
+        == "Not every indicator is on the scorecard exactly once: 2024 T05 missing"
     )
     assert present.metadata["indicators_found"].value == 20
     materialized = {e.asset_key.to_user_string() for e in broken.get_asset_materialization_events()}
     assert "analysts/warehouse_file" not in materialized  # blocked: the last good copy stays
     assert published() == (21, 6)
 
-    # 2. An accepted row lost between the ledger and the facts (gone from raw): 5 facts for the
-    # 6 rows the ledger accepted from the tourism file.
+    # 2. An accepted row lost from the facts (facts are kept by submission, so the next run does
+    # not write it back): 5 facts for the 6 rows the ledger accepted from the tourism file.
     with duckdb.connect(str(settings.warehouse)) as con:
-        con.execute("delete from raw.tourism_revenue where period = '2024-02' and area = '太阳岛'")
+        con.execute(
+            "delete from marts.fact_tourism_revenue where period = '2024-02-01' and area = '太阳岛'"
+        )
     broken = run_refresh(settings)
     assert not broken.success
     reconcile = check_results(broken)[("marts/fact_tourism_revenue", "reconciles_with_ledger")]

@@ -535,7 +535,7 @@ def test_templates_command_writes_templates_that_load_back(tmp_path: Path) -> No
     result = CliRunner().invoke(main, ["templates", "--out", str(tmp_path / "templates")])
     assert result.exit_code == 0, result.output
     paths = sorted((tmp_path / "templates").glob("*.xlsx"))
-    assert len(paths) == len(FEEDS) == 5
+    assert len(paths) == len(FEEDS) == 6  # the five feeds and the plan
     for feed in FEEDS:
         contract = load_contract(feed)
         [path] = [p for p in paths if p.name.startswith(f"{feed}_")]
@@ -543,7 +543,7 @@ def test_templates_command_writes_templates_that_load_back(tmp_path: Path) -> No
         assert sheets.sheet_names == [contract.title_zh, "填表说明"]
         header = sheets.get_sheet_by_index(0).to_python()[0]
         assert header == [c.header_zh for c in contract.columns]
-        settings = settings_for(tmp_path / feed)
+        settings = settings_for(tmp_path / feed, plan=False)  # the template is the only file
         landed = settings.landing / feed / contract.departments[0] / path.name
         landed.parent.mkdir(parents=True)
         landed.write_bytes(path.read_bytes())

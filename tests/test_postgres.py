@@ -32,10 +32,14 @@ import duckdb
 import pytest
 import yaml
 from dagster._core.events import DagsterEventType
+from dagster._core.remote_origin import GrpcServerCodeLocationOrigin, RemoteRepositoryOrigin
 from dagster._core.scheduler.instigation import (
     InstigatorType,
     ScheduleInstigatorData,
     TickStatus,
+)
+from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import (
+    QueuedRunCoordinatorDaemon,
 )
 
 from pipelines.instance import local_instance
@@ -89,6 +93,9 @@ def test_the_profile_reads_its_secrets_from_the_environment_and_listens_on_loopb
     assert all(set(value) == {"env"} for value in database.values())
     # Every setting of the embedded profile (the queue, telemetry, ...) holds in production too.
     embedded = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text(encoding="utf-8"))
+    # Production adds a run limit per feed to the queue (see test_one_feed_at_a_time below).
+    per_feed = instance_yaml["run_queue"].pop("tag_concurrency_limits")
+    assert per_feed == [{"key": "feed", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
     assert {key: instance_yaml.get(key) for key in embedded} == embedded
     assert instance_yaml["run_queue"]["max_concurrent_runs"] == 1
     # The workspace loads the code location from a gRPC code server on this machine.
@@ -249,7 +256,8 @@ def test_a_production_profile_is_used_as_it_is_and_never_replaced(tmp_path, post
     assert done.returncode == 0, done.stdout + done.stderr
     assert t12(settings.analysts) == (30.0, "2024-01")
     with environment(home_env), local_instance(settings) as instance:
-        ran = [(r.job_name, r.status) for r in instance.get_runs()]
+        # The deployment's plan file (tests/helpers.settings_for drops it) has a run of its own.
+        ran = [(r.job_name, r.status) for r in instance.get_runs() if r.tags.get("feed") == TOURISM]
     assert ran == [(f"ingest_{TOURISM}", dg.DagsterRunStatus.SUCCESS)]
     assert config.read_bytes() == (DEPLOY / "dagster.yaml").read_bytes()
     assert not (settings.dagster_home / "history").exists()
@@ -298,6 +306,58 @@ def test_a_profile_without_its_credentials_or_unreadable_is_refused_and_left_alo
             "file, or delete it to use the project's embedded profile."
         )
         assert config.read_text() == broken
+
+
+# --- one feed at a time ---------------------------------------------------------------------------
+
+
+def queued_run(instance: dg.DagsterInstance, feed: str, status: dg.DagsterRunStatus) -> str:
+    """A run of the feed's ingest job, as its sensor submits it (tagged by the job with its feed),
+    recorded in the instance's run storage; the code server it names is never called."""
+    job = f"ingest_{feed}"
+    location = GrpcServerCodeLocationOrigin(host="127.0.0.1", port=1, location_name="workplan")
+    origin = RemoteRepositoryOrigin(location, "__repository__").get_job_origin(job)
+    run = dg.DagsterRun(
+        job_name=job, run_id=secrets.token_hex(16), status=status, tags={"feed": feed},
+        remote_job_origin=origin,
+    )  # fmt: skip
+    instance.add_run(run)
+    return run.run_id
+
+
+def to_dequeue(instance: dg.DagsterInstance) -> list[str]:
+    """The queued runs Dagster's queued run coordinator would start now (its own decision, made
+    on the instance's run queue settings and the runs in its storage)."""
+    coordinator = QueuedRunCoordinatorDaemon(interval_seconds=1)
+    chosen = coordinator._get_runs_to_dequeue(instance, instance.get_concurrency_config(), None)
+    return [run.run_id for run in chosen]
+
+
+def test_one_feed_at_a_time_while_another_feed_is_not_held_behind(tmp_path, postgres) -> None:
+    # Tourism's first drop is running; a second tourism drop and a schools drop are queued.
+    settings = settings_for(production_home(tmp_path / "one-writer"))
+    home_env = postgres | {"DAGSTER_HOME": str(settings.dagster_home)}
+    with environment(home_env), local_instance(settings) as instance:
+        first = queued_run(instance, TOURISM, dg.DagsterRunStatus.STARTED)
+        second = queued_run(instance, TOURISM, dg.DagsterRunStatus.QUEUED)
+        schools = queued_run(instance, SCHOOLS, dg.DagsterRunStatus.QUEUED)
+        # The profile as shipped: one warehouse, one writer, so nothing starts beside the run.
+        assert to_dequeue(instance) == []
+
+    # The same runs under the profile with its one-run limit raised (docs/scaling.md: runs over
+    # several writers): the schools drop starts, the second tourism drop waits for the first, and
+    # starts once the first is over.
+    raised = tmp_path / "more-writers"
+    raised.mkdir()
+    text = (DEPLOY / "dagster.yaml").read_text(encoding="utf-8")
+    assert text.count("max_concurrent_runs: 1\n") == 1
+    (raised / "dagster.yaml").write_text(
+        text.replace("max_concurrent_runs: 1\n", "max_concurrent_runs: 4\n")
+    )
+    with environment(postgres), dg.DagsterInstance.from_config(str(raised)) as instance:
+        assert to_dequeue(instance) == [schools]
+        instance.report_run_canceled(instance.get_run_by_id(first))
+        assert to_dequeue(instance) == [second, schools]
 
 
 # --- the services, as the systemd units run them -------------------------------------------------
@@ -380,11 +440,15 @@ def production(tmp_path_factory, cluster):
                 str(Path(sys.executable).parent / "dagster"), "api", "grpc-health-check",
                 "-h", "127.0.0.1", "-p", env["WORKPLAN_CODE_SERVER_PORT"],
             ]  # fmt: skip
-            wait_for(
-                lambda: subprocess.run(health, capture_output=True, timeout=30).returncode == 0,
-                "the code server",
-                services,
-            )
+
+            def serving() -> bool:
+                # A check that gets no answer in time (a busy machine) is asked again, not fatal.
+                try:
+                    return subprocess.run(health, capture_output=True, timeout=30).returncode == 0
+                except subprocess.TimeoutExpired:
+                    return False
+
+            wait_for(serving, "the code server", services)
             services.start("workplan-daemon.service")
             services.start("workplan-webserver.service")
             wait_for(
@@ -443,6 +507,7 @@ def test_the_event_path_on_postgresql_with_the_real_daemon(production) -> None:
     pair = [runs(instance, job)[0], runs(instance, schools)[0]]
     for run in pair:
         assert instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_ENQUEUED)
+    assert [run.tags["feed"] for run in pair] == [TOURISM, SCHOOLS]  # what the per-feed limit reads
     first, second = sorted(
         (instance.get_run_record_by_id(r.run_id) for r in pair), key=lambda r: r.start_time
     )
@@ -450,7 +515,9 @@ def test_the_event_path_on_postgresql_with_the_real_daemon(production) -> None:
     assert t12(settings.analysts) == (30.0, "2024-01")
     with duckdb.connect(str(settings.analysts), read_only=True) as con:
         statuses = con.execute(
-            "select feed, file_name, status from ledger.submissions order by feed"
+            "select feed, file_name, status from ledger.submissions where feed in (?, ?) "
+            "order by feed",
+            [SCHOOLS, TOURISM],
         ).fetchall()
     assert statuses == [
         (SCHOOLS, "2024-01.csv", "accepted"),

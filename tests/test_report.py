@@ -20,6 +20,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from assets.scorecard import scorecard
+from bench import devtools
 from pipelines.reports import report
 from pipelines.reports.report import (
     STATUS_ZH,
@@ -60,6 +61,9 @@ PROGRESS_COLUMNS = {
     "lead_department": "varchar",
     "lead_department_zh": "varchar",
     "feed": "varchar",
+    # Keyed by plan year; the scorecard shows the current one.
+    "plan_year": "integer",
+    "is_current_plan_year": "boolean",
 }
 MONTHLY_COLUMNS = {"month": "date", **PROGRESS_COLUMNS}
 FEED_STATUS_COLUMNS = {
@@ -90,6 +94,8 @@ def indicator(
     share = None if actual is None or not target else actual / target
     return {
         "indicator_id": indicator_id,
+        "plan_year": 2024,
+        "is_current_plan_year": True,
         "name_zh": name_zh,
         "name_en": f"Indicator {indicator_id}",
         "unit": unit,
@@ -343,17 +349,7 @@ def test_scorecard_asset_writes_reports_next_to_the_analysts_file(tmp_path):
 # In a real browser
 # ---------------------------------------------------------------------------------------------
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
+CHROMIUM_FLAGS = devtools.CHROMIUM_FLAGS
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from pipelines.files.contracts import load_contract
 from pipelines.store.ingest import prepare
 from pipelines.store.warehouse import connect, quote_identifier
@@ -100,3 +102,147 @@ def test_submission_columns_gain_the_column_letter_and_an_exact_factor(tmp_path)
         ("s2", "旅游收入/亿元", Decimal("0.00000001"), "AA"),
     ]
     assert factor_type == "DECIMAL(18,8)"
+
+
+def test_scorecard_readings_gain_their_plan_year(tmp_path) -> None:
+    # Readings recorded when one plan year was scored and plans were not yet data: each gets the
+    # year of the month it was read for, or of the day it was judged on when no month was due.
+    path = tmp_path / "old.duckdb"
+    with connect(path) as con:
+        con.execute("create schema ledger")
+        con.execute(
+            "create table ledger.scorecard_history (recorded_at timestamptz not null, "
+            "indicator_id varchar not null, as_of date, actual_value double, "
+            "target_value double, status varchar not null, status_zh varchar not null, "
+            "submission_ids varchar[] not null, evaluated_on date not null, "
+            "status_month date, last_status varchar)"
+        )
+        con.execute(
+            "insert into ledger.scorecard_history values "
+            "('2025-01-05 10:00+08', 'T08', '2024-11-01', 9322, 10000, 'awaiting_final', "
+            "'待年终数据', [], '2025-01-05', '2024-12-01', 'on_pace'), "
+            "('2024-01-20 10:00+08', 'T19', null, null, 6.5, 'no_data', '数据缺报', [], "
+            "'2024-01-20', null, 'no_data')"
+        )
+    with connect(path) as con:
+        prepare(con)
+        prepare(con)  # twice: the readings keep the year they were given
+        years = con.execute(
+            "select indicator_id, plan_year from ledger.scorecard_history order by 1"
+        ).fetchall()
+    assert years == [("T08", 2024), ("T19", 2024)]
+
+
+# Each layout change to the ledger since the upgrade above (commit e31630b), with the table as it
+# was before the change and a row in it, and what the row reads like after `prepare`, which must
+# keep it and let the current code write the new columns and tables. The change of
+# ledger.submission_columns (column letter, exact factor) is the test above. The `receiving`
+# status (7b132de) changed no layout: `status` is varchar with no list of values, so a ledger made
+# before takes it as it is (the interruptions case writes one).
+LAYOUT_CHANGES = {
+    # cf94496: alerts delivered outside the runs count their attempts and back off.
+    "alerts_delivery_attempts": (
+        [
+            "create table ledger.alerts (alert_key varchar primary key, "
+            "raised_at timestamptz not null, kind varchar not null, feed varchar not null, "
+            "department varchar, subject varchar not null, message_en varchar not null, "
+            "message_zh varchar not null, sent_at timestamptz, delivery_error varchar)",
+            "insert into ledger.alerts (alert_key, raised_at, kind, feed, subject, message_en, "
+            "message_zh) values ('a1', '2024-03-01 08:00+08', 'rejected', 'projects', 's', "
+            "'en', 'zh')",
+        ],
+        "update ledger.alerts set attempts = attempts + 1, "
+        "next_attempt_at = '2024-03-01 08:01+08' where alert_key = 'a1'",
+        "select alert_key, kind, attempts, next_attempt_at is not null from ledger.alerts",
+        [("a1", "rejected", 1, True)],
+    ),
+    # 0e2de99: the scorecard's reading records the month owed and the last figure's status.
+    "scorecard_history_month_owed": (
+        [
+            "create table ledger.scorecard_history (recorded_at timestamptz not null, "
+            "indicator_id varchar not null, as_of date, actual_value double, "
+            "target_value double, status varchar not null, status_zh varchar not null, "
+            "submission_ids varchar[] not null, evaluated_on date not null)",
+            "insert into ledger.scorecard_history values ('2024-03-01 08:00+08', 'T12', "
+            "'2024-01-01', 30.0, 8.0, 'ahead', '超进度', ['s1'], '2024-03-01')",
+        ],
+        "insert into ledger.scorecard_history (recorded_at, indicator_id, as_of, actual_value, "
+        "target_value, status, status_zh, submission_ids, evaluated_on, status_month, "
+        "last_status) values ('2024-04-01 08:00+08', 'T12', '2024-02-01', 25.0, 8.0, "
+        "'no_data', '数据缺报', ['s1'], '2024-04-01', '2024-03-01', 'ahead')",
+        "select indicator_id, status, status_month, last_status from ledger.scorecard_history "
+        "order by recorded_at",
+        [
+            ("T12", "ahead", None, None),
+            ("T12", "no_data", dt.date(2024, 3, 1), "ahead"),
+        ],
+    ),
+    # 7b132de: a file recorded `receiving` before it is read; a run that died reading it is
+    # noted in ledger.interruptions.
+    "interruptions_and_receiving": (
+        ["create table ledger.kept (note varchar)", "insert into ledger.kept values ('old')"],
+        "insert into ledger.interruptions (submission_id, noticed_at) "
+        "values ('s1', '2024-03-01 08:00+08')",
+        "select submission_id, (select count(*) from ledger.kept) from ledger.interruptions",
+        [("s1", 1)],
+    ),
+    # 0e2de99: each receipt written to a department's outbox is recorded.
+    "receipts": (
+        ["create table ledger.kept (note varchar)", "insert into ledger.kept values ('old')"],
+        "insert into ledger.receipts (submission_id, written_at, receipt_path) values "
+        "('s1', '2024-03-01 08:00+08', 'outbox/culture_tourism/回执.txt')",
+        "select submission_id, receipt_path from ledger.receipts",
+        [("s1", "outbox/culture_tourism/回执.txt")],
+    ),
+}
+
+
+@pytest.mark.parametrize("change", LAYOUT_CHANGES)
+def test_each_later_layout_change_is_made_by_prepare_keeping_every_row(tmp_path, change) -> None:
+    older, write_new, read, expected = LAYOUT_CHANGES[change]
+    path = tmp_path / "old.duckdb"
+    with connect(path) as con:
+        con.execute("create schema ledger")
+        for statement in older:
+            con.execute(statement)
+    with connect(path) as con:
+        prepare(con)
+        prepare(con)  # twice: the upgrade is done once and then left alone
+        con.execute(write_new)
+        assert con.execute(read).fetchall() == expected
+    if change == "interruptions_and_receiving":
+        with connect(path) as con:
+            con.execute(
+                "insert into ledger.submissions (submission_id, feed, file_name, landing_path, "
+                "archive_path, size_bytes, sha256, received_at, status) values ('s1', "
+                "'projects', 'a.csv', 'projects/investment/a.csv', 'ab/ab.csv', 1, 'ab', "
+                "'2024-03-01 08:00+08', 'receiving')"
+            )
+            assert con.execute("select status from ledger.submissions").fetchall() == [
+                ("receiving",)
+            ]
+
+
+def test_facts_rebuilt_whole_before_are_kept_by_submission_after_upgrade(tmp_path) -> None:
+    # Issue 16: fact tables were rebuilt whole each run, with no record of what they held.
+    path = tmp_path / "old.duckdb"
+    with connect(path) as con:
+        prepare(con)
+        con.execute("drop table staging.fact_contents")
+        con.execute("drop table staging.published_file")
+        con.execute(
+            "insert into marts.fact_tourism_revenue (department, period, area, submission_id) "
+            "values ('culture_tourism', '2024-01-01', '太阳岛', 's1')"
+        )
+    with connect(path) as con:
+        prepare(con)
+        # Rows nobody recorded are taken out, for the facts step to add from staging.
+        assert con.execute("select count(*) from marts.fact_tourism_revenue").fetchone() == (0,)
+        # Once recorded, a table is left as it is by later runs.
+        con.execute(
+            "insert into marts.fact_tourism_revenue (department, period, area, submission_id) "
+            "values ('culture_tourism', '2024-01-01', '太阳岛', 's1')"
+        )
+        prepare(con)
+        assert con.execute("select count(*) from marts.fact_tourism_revenue").fetchone() == (1,)
+        assert con.execute("select count(*) from staging.published_file").fetchone() == (0,)

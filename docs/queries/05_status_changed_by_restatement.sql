@@ -17,7 +17,8 @@ select
     correction.file_name as correction_file,
     replaced.file_name as replaced_file
 from marts.status_changes as c
-inner join marts.dim_indicator as i on c.indicator_id = i.indicator_id
+inner join marts.dim_indicator as i
+    on c.plan_year = i.plan_year and c.indicator_id = i.indicator_id
 cross join unnest(c.restated_by) as r (submission_id)
 inner join ledger.submissions as correction on r.submission_id = correction.submission_id
 inner join ledger.submissions as replaced on correction.submission_id = replaced.superseded_by

@@ -11,5 +11,5 @@ from marts.indicator_progress as i
 cross join unnest(i.submission_ids) as u (submission_id)
 inner join ledger.submissions as s on u.submission_id = s.submission_id
 inner join ledger.submission_periods as p on s.submission_id = p.submission_id
-where i.indicator_id = 'T08'
+where i.indicator_id = 'T08' and i.is_current_plan_year
 order by p.period, s.file_name;

@@ -13,7 +13,8 @@ scorecard as (
         i.metric_code,
         p.actual_value as scorecard_value
     from marts.indicator_progress as p
-    inner join marts.dim_indicator as i on p.indicator_id = i.indicator_id
+    inner join marts.dim_indicator as i
+        on p.plan_year = i.plan_year and p.indicator_id = i.indicator_id
     where p.as_of is not null
 ),
 

@@ -95,12 +95,15 @@ def run_gx(
     rules: tuple[Rule, ...],
     source_sql: str,
     submission_ids: list[str],
-) -> dict[str, list[Rule]]:
+) -> tuple[dict[str, list[Rule]], list[gx.core.ExpectationSuiteValidationResult]]:
     """Run the suite over the submissions' rows and add what it flags to `suite_findings`.
 
     Row rules are per row and business keys are unique per submission (the suites key on
-    submission_id), so one batch serves many files. A table-level failure cannot be pinned on
-    one file in a batch, so then each submission is validated on its own.
+    submission_id), so one batch serves many files: one validation per batch keeps GX's cost
+    per run to one pass. A table-level failure cannot be pinned on one file in a batch, so then
+    each submission is validated on its own. Returns each file's failed table rules and GX's
+    validation results (one per batch validated, naming its submissions in its meta), which
+    `pipelines/checks/data_docs.py` keeps and renders.
     """
     from pipelines.checks.validation import ValidationIncomplete
 
@@ -113,6 +116,7 @@ def run_gx(
         .get_batch(batch_parameters={"dataframe": frame})
         .validate(load_suite(contract.feed), result_format={"result_format": "COMPLETE"})
     )
+    result.meta["submission_ids"] = list(submission_ids)
     columns = set(frame.columns)
     findings: list[tuple[str, int, int, str | None]] = []
     failed_table_rules: list[Rule] = []
@@ -140,9 +144,12 @@ def run_gx(
             )
     if failed_table_rules and len(submission_ids) > 1:
         errors: dict[str, list[Rule]] = {}
+        results = []
         for submission_id in submission_ids:
-            errors |= run_gx(con, contract, rules, source_sql, [submission_id])
-        return errors
+            own_errors, own_results = run_gx(con, contract, rules, source_sql, [submission_id])
+            errors |= own_errors
+            results += own_results
+        return errors, results
     if findings:
         con.executemany("insert into suite_findings values (?, ?, ?, ?)", findings)
-    return {submission_id: failed_table_rules for submission_id in submission_ids}
+    return {submission_id: failed_table_rules for submission_id in submission_ids}, [result]

@@ -249,7 +249,16 @@ class _Compiler:
         return f"({found})"
 
     def condition(self, rule: Rule, condition: dict) -> str:
-        """GX 1.x's structured row condition; only nullity tests are used by the suites."""
+        """GX 1.x's structured row condition: a nullity test, or a column's value in a set (the
+        plan suite's tolerance, needed only where the comparator is about or in_step)."""
+        if (
+            condition.get("type") == "comparison"
+            and condition.get("operator") == "IN"
+            and set(condition) == {"column", "operator", "parameter", "type"}
+        ):
+            column = self.column(condition["column"]["name"])
+            values = self.bind(rule, "when", list(condition["parameter"]))
+            return f"list_contains({values}, {column})"
         if condition.get("type") != "nullity" or set(condition) != {"column", "is_null", "type"}:
             raise SuiteNotCompilable(
                 f"{self.feed}: expectation {rule.index} has a row condition other than a "

@@ -1,10 +1,14 @@
 """Validate submissions with their feed's suite (`expectations/<feed>.json`), inside DuckDB.
 
 Every row a rule flags becomes a quarantine entry a clerk can act on ("row 12, 协议引资额 cannot
-be negative, found -5"). Two engines read the same suite: `duckdb` (the default) compiles it to
-one SQL scan, so a national feed of millions of rows never leaves the database; `gx` runs Great
-Expectations' own pandas engine, for district-sized batches or to cross-check the first. Both
-write the rows they flag to the connection's temporary `suite_findings` table.
+be negative, found -5"). Two engines read the same suite: `gx` runs Great Expectations' own
+pandas engine, and its validation result is kept and rendered as Data Docs
+(`pipelines/checks/data_docs.py`); `duckdb` compiles the suite to one SQL scan, so a national
+feed of millions of rows never leaves the database (GX's pandas engine holds the batch in memory,
+about 1.3 GB per million rows). `auto`, the default, picks by the batch's size: GX up to
+`GX_MAX_ROWS` rows (every district file), compiled SQL above. Both write the rows they flag to
+the connection's temporary `suite_findings` table, and are held to the same findings
+(tests/test_suite_engines.py).
 
 Then the same engine runs the history suite (`pipelines/checks/history.py`): figures a hundred
 times away from the department's own history, and corrections that would empty a register.
@@ -24,8 +28,11 @@ from pipelines.settings import SQL_ROOT
 from pipelines.store.conform import typed_view
 from pipelines.store.warehouse import sql_text
 
-ENGINES = ("duckdb", "gx")
+ENGINES = ("auto", "duckdb", "gx")
 MESSAGE_EXAMPLES = 5
+# The largest batch `auto` gives GX's pandas engine: about 130 MB of frame, far above a
+# district's monthly file (hundreds to a few thousand rows) and far below a national feed.
+GX_MAX_ROWS = 100_000
 
 
 class ValidationIncomplete(RuntimeError):
@@ -86,14 +93,53 @@ def input_sql(contract: Contract) -> str:
     )
 
 
+@dataclass(frozen=True)
+class EngineChoice:
+    """The engine that ran, and why, in the words the check's metadata shows an operator."""
+
+    engine: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What validating a batch produced: each submission's verdict, the engine that ran, and
+    GX's validation results when GX ran (one per batch it validated)."""
+
+    engine: EngineChoice
+    verdicts: dict[str, Verdict]
+    gx_results: list = field(default_factory=list)
+
+
+def choose_engine(setting: str, rows: int) -> EngineChoice:
+    """The engine for a batch of `rows` rows: the one set, or for `auto` the one its size suits."""
+    if setting not in ENGINES:
+        raise ValueError(f"unknown validation engine {setting!r}; use one of {', '.join(ENGINES)}")
+    if setting != "auto":
+        return EngineChoice(setting, f"WORKPLAN_VALIDATION_ENGINE={setting}")
+    if rows <= GX_MAX_ROWS:
+        return EngineChoice("gx", f"auto: {rows:,} rows, at most {GX_MAX_ROWS:,}: GX's own engine")
+    return EngineChoice(
+        "duckdb", f"auto: {rows:,} rows, over {GX_MAX_ROWS:,}: the suite compiled to SQL"
+    )
+
+
 def validate_submissions(
     con: duckdb.DuckDBPyConnection, feed: str, submission_ids: list[str], engine: str = "duckdb"
 ) -> dict[str, Verdict]:
     """Validate submissions with the feed's suite in one pass, and say what became of each."""
-    if not submission_ids:
-        return {}
+    return validate_batch(con, feed, submission_ids, engine).verdicts
+
+
+def validate_batch(
+    con: duckdb.DuckDBPyConnection, feed: str, submission_ids: list[str], engine: str = "auto"
+) -> Validation:
+    """Validate submissions with the feed's suite in one pass, with the engine `engine` names
+    (`auto`: by the batch's rows), and say what became of each and which engine judged them."""
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if not submission_ids:
+        return Validation(EngineChoice("none", "nothing new to validate"), {})
     contract = load_contract(feed)
     rules = load_rules(feed)
     con.execute(
@@ -107,18 +153,20 @@ def validate_submissions(
             {"ids": submission_ids},
         ).fetchall()
     )
-    if engine == "gx":
+    choice = choose_engine(engine, sum(rows.values()))
+    gx_results = []
+    if choice.engine == "gx":
         from pipelines.checks.gx_engine import run_gx
 
-        file_errors = run_gx(con, contract, rules, input_sql(contract), submission_ids)
+        file_errors, gx_results = run_gx(con, contract, rules, input_sql(contract), submission_ids)
     else:
         file_errors = run_sql_engine(con, contract, rules, submission_ids, rows)
     verdicts = collect_verdicts(con, contract, rules, submission_ids, rows, file_errors)
-    doubts = find_doubts(con, contract, submission_ids, engine)
+    doubts = find_doubts(con, contract, submission_ids, choice.engine)
     judged = frame_sql(contract) is not None
     confirming = confirmed(con, list(doubts))
     letters = column_letters(con, list(doubts))
-    return {
+    verdicts = {
         submission_id: replace(
             verdict,
             doubts=in_sheet_order(
@@ -135,6 +183,7 @@ def validate_submissions(
         )
         for submission_id, verdict in verdicts.items()
     }
+    return Validation(choice, verdicts, gx_results)
 
 
 def in_sheet_order(doubts: list[Doubt]) -> list[Doubt]:

@@ -39,7 +39,7 @@ from pipelines.checks.credit_code import CHARSET, check_character
 from pipelines.files.contracts import Column, Contract, load_contract
 from pipelines.files.reading import additive
 from pipelines.files.units import unit_factor
-from pipelines.settings import TIMEZONE
+from pipelines.settings import CATALOG_ROOT, TIMEZONE
 
 YEARS = (2023, 2024)
 Row = dict[str, object]
@@ -1225,7 +1225,45 @@ def _high_tech_stock(seed: int) -> list[Submission]:
     return [Submission("headline_statistics", "science_technology", month, name, [row])]
 
 
+# The seed's plan: the district's 2024 work plan's 21 targets, every version, as the supervision
+# office (督查室) sends them; the demo drops it like any department's file.
+SEED_PLAN = CATALOG_ROOT / "targets.csv"
+PLAN_FEED, PLAN_OFFICE = "plans", "supervision_office"
+
+
+def _plans(seed: int) -> list[Submission]:
+    """One plan file per date a version of the seed's targets took effect (the plan as published
+    in January; a revision would be a file of its own), each row an indicator of that version."""
+    del seed  # a plan is written, not drawn
+    columns = set(load_contract(PLAN_FEED).column_names)
+    by_month: dict[Month, list[Row]] = {}
+    with open(SEED_PLAN, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            valid_from = date.fromisoformat(row["valid_from"])
+            month = Month(valid_from.year, valid_from.month)
+            values = {name: value or None for name, value in row.items() if name in columns}
+            by_month.setdefault(month, []).append({"period": month.label, **values})
+    return [
+        Submission(
+            PLAN_FEED,
+            PLAN_OFFICE,
+            month,
+            # Named by its month first, as every demo file is: 2024年01月起执行….
+            f"{month.zh}起执行工作计划考核目标.csv",
+            rows,
+        )
+        for month, rows in sorted(by_month.items())
+    ]
+
+
+def write_seed_plan(landing: Path, seed: int = 2024) -> list[Path]:
+    """Drop the seed's plan files in the supervision office's folder, as the demo does; the same
+    bytes and times as the demo's, so a deployment holding them already receives nothing new."""
+    return [_write_submission(Path(landing), plan, seed) for plan in _plans(seed)]
+
+
 _BUILDERS: tuple[Callable[[int], list[Submission]], ...] = (
+    _plans,
     _investment_projects,
     _key_projects,
     _enterprise_registrations,

@@ -21,7 +21,13 @@ FEEDS = (
     "tourism_revenue",
     "school_places",
     "headline_statistics",
+    # The plan-year targets the supervision office (督查室) sends: a file like the others.
+    "plans",
 )
+# Files that are no department's figures: they set what the figures are judged against.
+PLAN_FEED = "plans"
+# The cadence of a file sent when something changes (a plan published or revised): no month owed.
+ON_REVISION = "on_revision"
 
 
 @dataclass(frozen=True)

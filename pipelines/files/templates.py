@@ -57,6 +57,10 @@ EXAMPLES = {
     "metric_name": "地区生产总值（示例）",
     "unit": "亿元",
     "growth_pct": 6.3,
+    # The plan's example: a target of 超过 (its first comparator) needs no tolerance.
+    "indicator_id": "T99",
+    "name_zh": "示例指标（请替换为指标名称）",
+    "tolerance": "",
 }
 # What earlier templates wrote where the example's name was not yet marked 示例: a file made
 # from one of them still holds this example.
@@ -120,11 +124,16 @@ PERIOD_MEANING = {
     "snapshot": "报告期为清单截至的月份：填截至该月末的完整清单（时点数），不是当月新增的部分。",
     "flow": "报告期为发生的月份：只填该月发生的数（当月数），不要填1月以来的累计数。",
     "cumulative": "报告期为累计截至的月份：填1月至该月的累计数（1-N月累计），不要只填当月数。",
+    "plan": "生效月份为本表目标开始执行的月份，其年份即计划年度：年初印发的计划填当年1月（如"
+    " 2025-01）；年中调整目标时另报一份文件，生效月份填调整起始月份，原目标保留备查。"
+    "同一指标编号在各年度表示同一指标。",
 }
 
 
 def reporting_rule(contract: Contract, department: str, name: str) -> str:
     """One department's cadence and due day, as the clerk of that department follows it."""
+    if contract.cadence_of(department) == "on_revision":
+        return f"{name}：每年印发工作计划后报送当年目标，目标调整时报送调整后的目标"
     if contract.cadence_of(department) == "annual":
         return f"{name}：每年报送一次，于次年1月{contract.due_day}日前报送当年12月（全年）数据"
     return f"{name}：每月报送，于每月{contract.due_day}日前报送上月数据"
@@ -139,11 +148,13 @@ def write_instructions_sheet(workbook: xlsxwriter.Workbook, contract: Contract) 
     sheet.write_string(0, 0, f"{contract.title_zh}填表说明", bold)
     catalog = department_names()
     names = {code: catalog.get(code, code) for code in contract.departments}
+    # 报告期 for the departments' feeds, 生效月份 for a plan: the contract's own header.
+    period = next(c for c in contract.columns if c.name == "period")
     about = [
         ("报送单位", "、".join(names.values())),
         ("报送时间", "；".join(reporting_rule(contract, d, n) for d, n in names.items())),
         ("每行填什么", contract.grain_zh),
-        ("报告期", PERIOD_MEANING[contract.kind]),
+        (period.header_zh, PERIOD_MEANING[contract.kind]),
         (
             "单位",
             "数值按“单位”列所示的单位填写；表头或“单位：”行中注明其他单位（如“（亿元）”"

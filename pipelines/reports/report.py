@@ -39,7 +39,8 @@ from pipelines.store.warehouse import connect, table_kind
 
 log = logging.getLogger(__name__)
 
-PLAN_NAME = "哈尔滨新区2024年工作计划目标进度"
+# The plan's name on every report, with the plan year the report shows.
+PLAN_NAME = "哈尔滨新区{year}年工作计划目标进度"
 REPORT_FILES = {"html": "scorecard.html", "png": "scorecard.png", "xlsx": "scorecard.xlsx"}
 
 # Always counted in the header; the statuses after them are counted where they occur: a rejected
@@ -100,6 +101,7 @@ select indicator_id, name_zh, name_en, unit, target_value, reference_indicator, 
        status_zh, status_month, last_status_zh, projected_year_end, gap_pp, lead_department,
        lead_department_zh, feed
 from marts.indicator_progress
+where plan_year = $plan_year
 order by indicator_id
 """
 
@@ -107,7 +109,15 @@ MONTHLY_SQL = """
 select indicator_id, month, name_zh, unit, target_value, reference_value, comparator,
        actual_value, expected_progress, pct_of_target, status, status_zh
 from marts.indicator_progress_monthly
+where plan_year = $plan_year
 order by indicator_id, month
+"""
+
+# The plan year a scorecard shows unless asked for another: the current one (the latest plan
+# year begun by the judging date), else the latest on record.
+CURRENT_YEAR_SQL = """
+select coalesce(max(plan_year) filter (where is_current_plan_year), max(plan_year))
+from marts.indicator_progress
 """
 
 FEED_STATUS_SQL = """
@@ -127,6 +137,13 @@ class Scorecard:
     # None when marts.feed_status is not published (yet); [] when no feed is overdue.
     overdue_feeds: list[dict] | None
     generated_at: datetime
+    # The plan year shown; None when no plan has arrived yet.
+    plan_year: int | None = None
+
+    @property
+    def plan_name(self) -> str:
+        """The plan's name with its year: 哈尔滨新区2025年工作计划目标进度."""
+        return PLAN_NAME.format(year=self.plan_year or "")
 
     @property
     def as_of(self) -> date | None:
@@ -152,22 +169,42 @@ class Scorecard:
         return list(groups.items())
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
+class UnknownPlanYear(ValueError):
+    """A scorecard asked for a plan year no plan was received for."""
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[dict]:
+    cursor = con.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def load_scorecard(
-    con: duckdb.DuckDBPyConnection, generated_at: datetime | None = None
+    con: duckdb.DuckDBPyConnection, generated_at: datetime | None = None, year: int | None = None
 ) -> Scorecard:
-    """Read the scorecard from an open (read-only) connection to the analysts' file."""
+    """Read the scorecard of plan year `year` (default: the current plan year) from an open
+    (read-only) connection to the analysts' file. A finished year shows its final statuses."""
+    if year is None:
+        (year,) = con.execute(CURRENT_YEAR_SQL).fetchone()
+    else:
+        years = [
+            y
+            for (y,) in con.execute(
+                "select distinct plan_year from marts.indicator_progress order by 1"
+            ).fetchall()
+        ]
+        if year not in years:
+            raise UnknownPlanYear(
+                f"No plan for {year} has been received; plan years on record: "
+                f"{', '.join(map(str, years)) or 'none'}. 未收到{year}年的工作计划。"
+            )
     feeds = _rows(con, FEED_STATUS_SQL) if table_kind(con, "marts", "feed_status") else None
     return Scorecard(
-        progress=_rows(con, PROGRESS_SQL),
-        monthly=_rows(con, MONTHLY_SQL),
+        progress=_rows(con, PROGRESS_SQL, {"plan_year": year}),
+        monthly=_rows(con, MONTHLY_SQL, {"plan_year": year}),
         overdue_feeds=feeds,
         generated_at=generated_at or datetime.now(ZoneInfo(TIMEZONE)),
+        plan_year=year,
     )
 
 
@@ -255,7 +292,7 @@ class IndicatorView:
 
 
 def indicator_view(row: dict, months: list[dict]) -> IndicatorView:
-    """The view of one indicator from its scorecard row and its months of 2024."""
+    """The view of one indicator from its scorecard row and its months of the plan year."""
     expected = row["expected_progress"]
     base = row["reference_value"] if row["comparator"] == "in_step" else row["target_value"]
     band = None
@@ -365,7 +402,7 @@ def _overdue_rows(card: Scorecard) -> list[dict] | None:
 def render_html(card: Scorecard) -> str:
     """The self-contained HTML page; every value is escaped by Jinja2's autoescape."""
     return _template().render(
-        plan_name=PLAN_NAME,
+        plan_name=card.plan_name,
         as_of=format_month(card.as_of),
         generated=card.generated_at.astimezone(ZoneInfo(TIMEZONE)).strftime("%Y-%m-%d %H:%M"),
         total=len(card.progress),
@@ -439,7 +476,7 @@ def _pill(ax: Axes, left: float, top: float, size: tuple[float, float], colour: 
 
 def _draw_header(ax: Axes, card: Scorecard) -> None:
     ax.add_patch(Rectangle((0, 0), FIGURE_WIDTH, HEADER_HEIGHT - 0.2, color=NAVY))
-    _text(ax, 0.3, 0.55, PLAN_NAME, 20, "white")
+    _text(ax, 0.3, 0.55, card.plan_name, 20, "white")
     generated = card.generated_at.astimezone(ZoneInfo(TIMEZONE)).strftime("%Y-%m-%d %H:%M")
     stamp = f"数据截至 {format_month(card.as_of)} · 生成于 {generated}（北京时间）"
     _text(ax, 0.3, 0.98, stamp, 11, "#c9d6e3")
@@ -665,8 +702,9 @@ def write_card(card: Scorecard, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def write_reports(analysts_db: Path, out_dir: Path) -> dict[str, Path]:
-    """Read the analysts' file read-only and write the three reports; returns their paths."""
+def write_reports(analysts_db: Path, out_dir: Path, year: int | None = None) -> dict[str, Path]:
+    """Read the analysts' file read-only and write the three reports of plan year `year`
+    (default: the current one); returns their paths."""
     with connect(analysts_db, read_only=True) as con:
-        card = load_scorecard(con)
+        card = load_scorecard(con, year=year)
     return write_card(card, out_dir)

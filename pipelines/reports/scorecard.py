@@ -1,4 +1,4 @@
-"""The scorecard in the terminal: the 21 indicators, their status and pace, in colour.
+"""The scorecard in the terminal: a plan year's indicators, their status and pace, in colour.
 
 It reads and formats exactly as the HTML and PNG reports do (pipelines.reports.report), so the three
 pictures never disagree.
@@ -47,16 +47,17 @@ COLUMNS = [
 ]
 
 
-def read_scorecard(analysts_db: Path) -> Scorecard:
-    """The published scorecard, read from the analysts' file without taking a write lock."""
+def read_scorecard(analysts_db: Path, year: int | None = None) -> Scorecard:
+    """The published scorecard of plan year `year` (default: the current one), read from the
+    analysts' file without taking a write lock."""
     with connect(analysts_db, read_only=True) as con:
-        return load_scorecard(con)
+        return load_scorecard(con, year=year)
 
 
 def render(card: Scorecard, console: Console | None = None) -> None:
     """Print the scorecard table and a one-line count per status."""
     console = console or Console()
-    table = Table(title="哈尔滨新区2024年工作计划目标进度 · Work plan 2024 scorecard")
+    table = Table(title=f"{card.plan_name} · Work plan {card.plan_year or ''} scorecard")
     for header in COLUMNS:
         table.add_column(
             header,

@@ -31,6 +31,7 @@ from pipelines.store.conform import (
     record_columns,
     typed_view,
 )
+from pipelines.store.facts import ensure_facts
 from pipelines.store.warehouse import quote_identifier, run_sql, table_kind, transaction
 
 
@@ -145,10 +146,13 @@ def ensure_staging_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> N
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schemas, parsers, ledger and every feed's tables; idempotent and all or nothing,
-    so a run killed during set-up leaves no half-made warehouse."""
+    """Create schemas, parsers, ledger, every feed's tables and the fact tables; idempotent and
+    all or nothing, so a run killed during set-up leaves no half-made warehouse (and a warehouse
+    from an earlier release is brought up to date in place)."""
     with transaction(con):
         run_sql(con, "setup/schemas")
+        # Readings of the scorecard keyed by plan year (a warehouse made before gains the key).
+        run_sql(con, "setup/plan_years")
         run_sql(con, "setup/parsers")
         run_sql(con, "setup/credit_code")
         for feed in FEEDS:
@@ -158,6 +162,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         run_sql(con, "staging/current_submissions")
         for feed in FEEDS:
             ensure_staging_view(con, load_contract(feed))
+        ensure_facts(con)
 
 
 def drop_folder(path: Path, landing: Path, contract: Contract) -> str:
@@ -194,8 +199,8 @@ def arrive(
     """A file's arrival: its SHA-256, its path in landing, its archive copy (made here), when it
     arrived and whether a rebuild is replaying it; None when the ledger holds this path and
     content already."""
-    sha256 = sha256_of(path)
     landing_path = str(path.resolve().relative_to(landing.resolve()))
+    sha256 = known_sha256(con, path, landing_path)
     if con.execute(
         "select 1 from ledger.submissions where landing_path = ? and sha256 = ?",
         [landing_path, sha256],
@@ -203,6 +208,27 @@ def arrive(
         return None
     archived = archive(path, sha256, archive_root)
     return sha256, landing_path, archived, received_at or dt.datetime.now(dt.UTC), bool(received_at)
+
+
+def known_sha256(con: duckdb.DuckDBPyConnection, path: Path, landing_path: str) -> str:
+    """The file's SHA-256, read through only when the file is new or changed since it was last
+    hashed (another size, inode or modification time): every run looks at every file in
+    landing, and hashing them all again is what a quiet night at national scale spent its
+    receive step on."""
+    found = path.stat()
+    key = [landing_path, found.st_size, found.st_ino, found.st_mtime_ns]
+    row = con.execute(
+        "select any_value(sha256) from raw.landing_hashes where landing_path = ? "
+        "and size_bytes = ? and inode = ? and modified_ns = ?",
+        key,
+    ).fetchone()
+    if row[0] is not None:
+        return row[0]
+    sha256 = sha256_of(path)
+    with transaction(con):
+        con.execute("delete from raw.landing_hashes where landing_path = ?", [landing_path])
+        con.execute("insert into raw.landing_hashes values (?, ?, ?, ?, ?)", [*key, sha256])
+    return sha256
 
 
 # What the archive's manifest keeps of each arrival, in the ledger's own words.

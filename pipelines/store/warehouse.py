@@ -7,8 +7,9 @@ the lock instead of failing the run. Analysts never open this file: `publish` wr
 from __future__ import annotations
 
 import os
+import shutil
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -61,20 +62,29 @@ def run_sql(
     name: str,
     params: Mapping[str, object] | None = None,
     identifiers: Mapping[str, str] | None = None,
-) -> None:
-    """Run a SQL file atomically, binding the named parameters each statement uses.
+    qualified: Mapping[str, str] | None = None,
+) -> list[int]:
+    """Run a SQL file atomically, binding the named parameters each statement uses; the row
+    count each statement reports (DuckDB's `Count`: rows inserted, deleted, created).
 
     Values are always bound. `identifiers` fill `{name}` placeholders with quoted identifiers,
-    for the few files (one per feed) whose table names vary.
+    for the few files (one per feed) whose table names vary; `qualified` fill them with names
+    the caller has already quoted and qualified (`db.schema.table`, from `quote_identifier`).
     """
     text = sql_text(name)
     for key, identifier in (identifiers or {}).items():
         text = text.replace("{" + key + "}", quote_identifier(identifier))
+    for key, name_quoted in (qualified or {}).items():
+        text = text.replace("{" + key + "}", name_quoted)
+    counts = []
     # One transaction per file, so a run killed midway leaves every table of the file as it was.
     with transaction(con):
         for statement in split_statements(text):
             used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
-            con.execute(statement, used or None)
+            cursor = con.execute(statement, used or None)
+            if cursor is not None and cursor.description and cursor.description[0][0] == "Count":
+                counts.extend(count for (count,) in cursor.fetchall())
+    return counts
 
 
 _in_transaction: set[int] = set()
@@ -153,18 +163,63 @@ def copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str, comme
         )
 
 
-def copy_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
-    """Copy one schema's tables, with their descriptions, into the attached publish target."""
-    con.execute(f"create schema publish_target.{quote_identifier(schema)}")
+def copy_schema(
+    con: duckdb.DuckDBPyConnection, schema: str, kept: Collection[str] = ()
+) -> list[str]:
+    """Copy one schema's tables, with their descriptions, into the attached publish target, and
+    drop the target's tables the schema no longer has.
+
+    The tables in `kept` are not copied: one the target already holds with the same columns
+    stays as it is, any other is made there empty; the names of those made empty are returned,
+    for the caller to fill (the fact tables are brought up to date by submission).
+    """
+    target = f"publish_target.{quote_identifier(schema)}"
+    con.execute(f"create schema if not exists {target}")
     tables = con.execute(
         "select table_name, comment from duckdb_tables() "
         "where database_name = current_database() and schema_name = ? order by 1",
         [schema],
     ).fetchall()
+    names = {table for table, _ in tables}
+    held = {
+        table
+        for (table,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'publish_target' "
+            "and schema_name = ?",
+            [schema],
+        ).fetchall()
+    }
+    (current,) = con.execute("select current_database()").fetchone()
+    unchanged = {
+        table
+        for table in held & names & set(kept)
+        if column_types(con, current, schema, table)
+        == column_types(con, "publish_target", schema, table)
+    }
+    for table in held - unchanged:
+        con.execute(f"drop table {target}.{quote_identifier(table)}")
+    emptied = []
     for table, comment in tables:
         qualified = f"{quote_identifier(schema)}.{quote_identifier(table)}"
-        con.execute(f"create table publish_target.{qualified} as select * from {qualified}")
+        if table not in kept:
+            con.execute(f"create table publish_target.{qualified} as select * from {qualified}")
+        elif table not in unchanged:
+            con.execute(
+                f"create table publish_target.{qualified} as select * from {qualified} limit 0"
+            )
+            emptied.append(table)
         copy_comments(con, schema, table, comment)
+    return emptied
+
+
+def column_types(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list:
+    """A table's column names and types in order: two tables with the same take each other's
+    rows as they are."""
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = ? "
+        "and schema_name = ? and table_name = ? order by column_index",
+        [database, schema, table],
+    ).fetchall()
 
 
 def remove_abandoned_copies(target: Path) -> None:
@@ -187,15 +242,31 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def publish_copy(con: duckdb.DuckDBPyConnection, target: Path, schemas: list[str]) -> None:
+def publish_copy(
+    con: duckdb.DuckDBPyConnection,
+    target: Path,
+    schemas: list[str],
+    kept: Mapping[str, Collection[str]] | None = None,
+    sync: Callable[[duckdb.DuckDBPyConnection, str, dict[str, list[str]]], None] | None = None,
+    reuse: bool = False,
+) -> dict[str, list[str]]:
     """Write `schemas` to a fresh file and swap it in atomically, so readers never see a half copy.
 
     A reader that already has the old file open keeps its snapshot; new readers get the new file.
+    With `reuse`, the fresh file starts as a byte copy of the one published (which readers may
+    hold open, so it is never changed in place) and the tables in `kept` (schema: tables) that it
+    holds unchanged are left as they are; `sync(con, "publish_target", emptied)` then brings them
+    up to date in the same transaction. Without it every table is written whole, and those in
+    `kept` are made empty for `sync` to fill. Returns the tables made empty, by schema.
     """
+    kept = kept or {}
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_abandoned_copies(target)
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     staging.unlink(missing_ok=True)
+    if reuse and target.exists():
+        # copyfile copies inside the kernel (sendfile): no row is read or written by DuckDB.
+        shutil.copyfile(target, staging)
     con.execute(
         f"attach ? as publish_target (storage_version '{ANALYSTS_STORAGE_VERSION}')",
         [str(staging)],
@@ -203,10 +274,12 @@ def publish_copy(con: duckdb.DuckDBPyConnection, target: Path, schemas: list[str
     try:
         # One transaction: the copy and its hundreds of comments commit once, not one by one.
         with transaction(con):
-            for schema in schemas:
-                copy_schema(con, schema)
+            emptied = {schema: copy_schema(con, schema, kept.get(schema, ())) for schema in schemas}
+            if sync is not None:
+                sync(con, "publish_target", emptied)
     finally:
         con.execute("detach publish_target")
     with open(staging, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(staging, target)
+    return emptied

@@ -19,17 +19,17 @@ comment on column marts.dim_department.name_en is
 
 -- marts.dim_indicator ----------------------------------------------------------------------------
 comment on table marts.dim_indicator is
-    'Indicators (考核指标): the 21 quantitative targets of the 2024 work plan, one row each, '
-    'with the target version in force and how its actual is computed.';
+    'Indicators (考核指标): the quantitative targets of each plan year''s work plan, one row per '
+    'plan year and indicator, with the target version in force and how its actual is computed.';
 comment on column marts.dim_indicator.indicator_id is
-    'Indicator id (指标编号), T01 to T21, as in docs/targets-2024.md.';
+    'Indicator id (指标编号), e.g. T08: the same id in two plan years is the same measure.';
 comment on column marts.dim_indicator.target_version is
     'Target version (目标版本) in force: the highest version in the catalog; a revised target '
     'is a new version (see marts.target_history).';
 comment on column marts.dim_indicator.valid_from is
     'Date the target version in force took effect (生效日期).';
 comment on column marts.dim_indicator.plan_year is
-    'Plan year (计划年度) the target belongs to: 2024.';
+    'Plan year (计划年度) the target belongs to: with indicator_id, the key.';
 comment on column marts.dim_indicator.name_zh is
     'Indicator name in Chinese (指标名称), e.g. 新登记企业.';
 comment on column marts.dim_indicator.name_en is
@@ -77,8 +77,9 @@ comment on column marts.dim_indicator.frequency is
 
 -- marts.target_history ---------------------------------------------------------------------------
 comment on table marts.target_history is
-    'Target history (目标修订记录): every version of every 2024 target in the catalog; a revised '
-    'target adds a version and the original stays on record.';
+    'Target history (目标修订记录): every version of every plan year''s targets, from the '
+    'supervision office''s plan files; a revised target adds a version and the original stays '
+    'on record.';
 comment on column marts.target_history.indicator_id is
     'Indicator id (指标编号), T01 to T21.';
 comment on column marts.target_history.version is
@@ -86,7 +87,7 @@ comment on column marts.target_history.version is
 comment on column marts.target_history.valid_from is
     'Date this version took effect (生效日期).';
 comment on column marts.target_history.plan_year is
-    'Plan year (计划年度): 2024.';
+    'Plan year (计划年度): the year of valid_from; with indicator_id and version, the key.';
 comment on column marts.target_history.name_zh is
     'Indicator name in Chinese (指标名称) in this version.';
 comment on column marts.target_history.name_en is
@@ -118,6 +119,8 @@ comment on column marts.target_history.baseline_metric is
     'Metric holding last December''s stock (存量基数) for a stock target, in this version.';
 comment on column marts.target_history.frequency is
     'How often the figure is published (统计频率) in this version: monthly or quarterly.';
+comment on column marts.target_history.submission_id is
+    'The plan file (计划文件) this version came from; see ledger.submissions.';
 comment on column marts.target_history.is_current is
     'True for the version in force (现行版本): the highest version of the indicator.';
 
@@ -283,8 +286,8 @@ comment on column marts.feed_metrics.submission_ids is
 -- marts.feed_status ------------------------------------------------------------------------------
 comment on table marts.feed_status is
     'Reporting status (报送情况): one row per feed and obliged department, judged on the '
-    'evaluation date: what was received for 2024, which month is owed next, when it is due, and '
-    'whether it is overdue (数据缺报).';
+    'evaluation date: what was received for the plan years on record, which month is owed next, '
+    'when it is due, and whether it is overdue (数据缺报).';
 comment on column marts.feed_status.feed is
     'Feed code (报表代码).';
 comment on column marts.feed_status.feed_zh is
@@ -320,10 +323,14 @@ comment on column marts.feed_status.evaluated_on is
 
 -- marts.indicator_actuals ------------------------------------------------------------------------
 comment on table marts.indicator_actuals is
-    'Indicator actuals (指标实际完成值): each indicator''s actual for each month of 2024 whose data '
-    'is complete, computed from marts.feed_metrics as the catalog''s measure and metric_code say.';
+    'Indicator actuals (指标实际完成值): each indicator''s actual for each month of its plan year '
+    'whose data is complete, computed from marts.feed_metrics as that year''s measure and '
+    'metric_code say.';
 comment on column marts.indicator_actuals.indicator_id is
     'Indicator id (指标编号), T01 to T21.';
+comment on column marts.indicator_actuals.plan_year is
+    'Plan year (计划年度) the actual belongs to: with indicator_id, the key; the year of the plan '
+    'file''s 生效月份.';
 comment on column marts.indicator_actuals.month is
     'Month (月份) the actual is as of, first day of the month.';
 comment on column marts.indicator_actuals.actual_value is
@@ -341,10 +348,13 @@ comment on column marts.indicator_actuals.submission_ids is
 
 -- marts.indicator_progress_monthly ---------------------------------------------------------------
 comment on table marts.indicator_progress_monthly is
-    'Monthly scorecard (逐月进度): each indicator scored for every month of 2024 that has data or '
-    'whose data is due, with 序时进度, share of target, status and projection.';
+    'Monthly scorecard (逐月进度): each indicator scored for every month of its plan year that has '
+    'data or whose data is due, with 序时进度, share of target, status and projection.';
 comment on column marts.indicator_progress_monthly.indicator_id is
     'Indicator id (指标编号), T01 to T21.';
+comment on column marts.indicator_progress_monthly.plan_year is
+    'Plan year (计划年度) the month scored belongs to: with indicator_id, the key; the year of the plan '
+    'file''s 生效月份.';
 comment on column marts.indicator_progress_monthly.month is
     'Month (月份) scored, first day of the month.';
 comment on column marts.indicator_progress_monthly.name_zh is
@@ -398,11 +408,15 @@ comment on column marts.indicator_progress_monthly.submission_ids is
 
 -- marts.indicator_progress -----------------------------------------------------------------------
 comment on table marts.indicator_progress is
-    'The scorecard (目标完成情况): one row per indicator. Its status is that of the month owed '
-    '(status_month: the latest month with data or due, whichever is later); its figures are the '
-    'last known ones (as_of, with last_status), scored against the target with 序时进度.';
+    'The scorecard (目标完成情况): one row per plan year and indicator. Its status is that of the '
+    'month owed (status_month: the latest month with data or due, whichever is later); its '
+    'figures are the last known ones (as_of, with last_status), scored against the target with '
+    '序时进度.';
 comment on column marts.indicator_progress.indicator_id is
     'Indicator id (指标编号), T01 to T21.';
+comment on column marts.indicator_progress.plan_year is
+    'Plan year (计划年度) the target belongs to: with indicator_id, the key; the year of the plan '
+    'file''s 生效月份.';
 comment on column marts.indicator_progress.name_zh is
     'Indicator name in Chinese (指标名称).';
 comment on column marts.indicator_progress.name_en is
@@ -465,6 +479,9 @@ comment on column marts.indicator_progress.evaluated_on is
     'Evaluation date (评估日期) pace and lateness were judged on.';
 comment on column marts.indicator_progress.submission_ids is
     'The submissions (报送文件) the actual rests on; see ledger.submissions.';
+comment on column marts.indicator_progress.is_current_plan_year is
+    'True on the current plan year''s rows (当前计划年度): the latest plan year begun by the '
+    'evaluation date, the one the scorecard shows; a finished year keeps its final statuses.';
 
 -- marts.status_changes ---------------------------------------------------------------------------
 comment on table marts.status_changes is
@@ -473,6 +490,9 @@ comment on table marts.status_changes is
     '(更正报送) among them.';
 comment on column marts.status_changes.indicator_id is
     'Indicator id (指标编号).';
+comment on column marts.status_changes.plan_year is
+    'Plan year (计划年度) the change belongs to: with indicator_id, the key; the year of the plan '
+    'file''s 生效月份.';
 comment on column marts.status_changes.recorded_at is
     'When the reading with the new status was recorded (记录时间), by the clock.';
 comment on column marts.status_changes.previous_status is
@@ -691,3 +711,5 @@ comment on column ledger.scorecard_history.status_month is
     'Month the status was for (状态所属月份) then: the month owed or the latest with data.';
 comment on column ledger.scorecard_history.last_status is
     'Status of the last known figure (最近数据状态) then.';
+comment on column ledger.scorecard_history.plan_year is
+    'Plan year (计划年度) of the reading: readings are kept per plan year and indicator.';

@@ -1,5 +1,6 @@
 -- Departments and the indicator catalog as analysts use them: one row per department, one row
--- per indicator (the target version in force), and every version of every target on record.
+-- per plan year and indicator (the target version in force), and every version of every target
+-- of every plan year on record. An indicator id names the same measure in every plan year.
 create or replace table marts.dim_department as
 select
     department_code,
@@ -10,9 +11,8 @@ from reference.departments;
 create or replace table marts.target_history as
 select
     *,
-    version = max(version) over (partition by indicator_id) as is_current
-from reference.targets
-where plan_year = $plan_year;
+    version = max(version) over (partition by plan_year, indicator_id) as is_current
+from reference.targets;
 
 create or replace table marts.dim_indicator as
 with
@@ -49,4 +49,4 @@ final as (
 )
 
 select * from final
-order by indicator_id;
+order by plan_year, indicator_id;

@@ -3,14 +3,17 @@
 -- A month is absent when its data is missing: a snapshot month not reported, or a flow with any
 -- month from January to that month not reported. Snapshot feeds (projects, school places) are
 -- read from the month's register and flows (registrations, tourism) summed from January; the
--- headline figures are already cumulative (1-N月累计) and are never summed across months.
+-- headline figures are already cumulative (1-N月累计) and are never summed across months. The
+-- plan files (feed plans) hold targets, not figures: they are never a feed's metric.
 create or replace table marts.feed_metrics as
 with
+-- Every month from January of the first year any feed reported to the latest month reported:
+-- every plan year and the year before it (growth baselines), whichever years the data holds.
 months as (
-    select cast(m as date) as month
-    from generate_series(
-        make_date($plan_year - 1, 1, 1), make_date($plan_year, 12, 1), interval 1 month
-    ) as t (m)
+    select cast(unnest(generate_series(
+        cast(date_trunc('year', min(period)) as date), max(period), interval 1 month
+    )) as date) as month
+    from staging.current_submissions
 ),
 
 reported as (

@@ -1,7 +1,9 @@
--- Per feed and department: what was received for the plan year, which period is owed next and
--- whether it is overdue on the evaluation date. A monthly obligation owes every month of the
--- plan year; an annual one owes December. The next period owed is the first one missing, so a
--- gap is owed even when later months arrived. Due: the due day of the month after the period.
+-- Per feed and department: what was received for the plan years, which period is owed next and
+-- whether it is overdue on the evaluation date. A monthly obligation owes every month of every
+-- plan year on record (reference.targets: a plan year is owed once its plan has arrived); an
+-- annual one owes December. The next period owed is the first one missing, so a gap is owed even
+-- when later months arrived, and a month of a finished year stays owed until it arrives.
+-- Due: the due day of the month after the period.
 create or replace table marts.feed_status as
 with
 obligations as (
@@ -20,12 +22,10 @@ owed_periods as (
     select
         o.feed,
         o.department,
-        cast(m as date) as period
+        m.month as period
     from obligations as o
-    cross join generate_series(
-        make_date($plan_year, 1, 1), make_date($plan_year, 12, 1), interval 1 month
-    ) as t (m)
-    where o.cadence = 'monthly' or month(m) = 12
+    cross join reference.plan_months as m
+    where o.cadence = 'monthly' or month(m.month) = 12
 ),
 
 received as (
@@ -33,7 +33,9 @@ received as (
         feed,
         department,
         max(period) as last_period,
-        count(*) filter (where year(period) = $plan_year) as periods_received
+        count(*) filter (
+            where year(period) in (select plan_year from reference.targets)
+        ) as periods_received
     from staging.current_submissions
     group by all
 ),

@@ -1,4 +1,7 @@
--- Each indicator scored against its target, month by month, then at its latest month with data.
+-- Each indicator of each plan year scored against that year's target, month by month, then at
+-- its latest month with data; both tables are keyed by plan year and indicator (and month). The
+-- current plan year is the latest one begun by the evaluation date (the earliest when none has);
+-- a finished year keeps its final statuses (已完成/未完成) beside it.
 --
 -- 序时进度 (expected progress, a share of the target): month m of 12 for counts, sums, levels
 -- and net increases; for a stock, the path from last December's stock to the target. Growth
@@ -12,13 +15,6 @@
 -- For rates "expected" is 1 (the rate equals the target). $pace_band is a share of the target.
 create or replace table marts.indicator_progress_monthly as
 with
-months as (
-    select cast(m as date) as month
-    from generate_series(
-        make_date($plan_year, 1, 1), make_date($plan_year, 12, 1), interval 1 month
-    ) as t (m)
-),
-
 -- A month is scored once its data is due (the feed's due day of the following month) or has
 -- arrived: the calendar moves 序时进度 forward, and a missing month shows no_data, never behind.
 base as (
@@ -33,9 +29,9 @@ base as (
         coalesce(a.reference_value, i.target_value) as effective_target,
         a.submission_ids
     from marts.dim_indicator as i
-    cross join months as m
+    inner join reference.plan_months as m on i.plan_year = m.plan_year
     left join marts.indicator_actuals as a
-        on i.indicator_id = a.indicator_id and m.month = a.month
+        on i.plan_year = a.plan_year and i.indicator_id = a.indicator_id and m.month = a.month
     left join reference.feed_departments as f
         on i.feed = f.feed and i.source_department = f.department
     where a.actual_value is not null
@@ -130,12 +126,14 @@ final as (
         lead_department,
         lead_department_zh,
         feed,
-        coalesce(submission_ids, []) as submission_ids
+        coalesce(submission_ids, []) as submission_ids,
+        -- A key with indicator_id and month; last, so the columns before it stay in place.
+        plan_year
     from scored
 )
 
 select * from final
-order by indicator_id, month;
+order by plan_year, indicator_id, month;
 
 -- The scorecard: each indicator's current status, which is that of the latest month that has
 -- data or is due, whichever is later (quarterly figures are due at quarter ends, an annual
@@ -149,31 +147,45 @@ create or replace table marts.indicator_progress as
 with
 latest as (
     select
+        i.plan_year,
         i.indicator_id,
         max(p.month) filter (where p.status <> 'no_data') as as_of
     from marts.dim_indicator as i
-    left join marts.indicator_progress_monthly as p on i.indicator_id = p.indicator_id
-    group by i.indicator_id
+    left join marts.indicator_progress_monthly as p
+        on i.plan_year = p.plan_year and i.indicator_id = p.indicator_id
+    group by i.plan_year, i.indicator_id
 ),
 
--- The latest month of the plan year whose figure is due by the evaluation date.
+-- The latest month of the plan year whose figure is due by the evaluation date (every such
+-- month has a row in marts.indicator_progress_monthly, scored or 数据缺报).
 due as (
     select
+        i.plan_year,
         i.indicator_id,
-        max(cast(m as date)) as due_month
+        max(m.month) as due_month
     from marts.dim_indicator as i
     left join reference.feed_departments as f
         on i.feed = f.feed and i.source_department = f.department
-    cross join generate_series(
-        make_date($plan_year, 1, 1), make_date($plan_year, 12, 1), interval 1 month
-    ) as t (m)
-    where m + interval 1 month + (coalesce(f.due_day, 1) - 1) * interval 1 day < $as_of_date
+    inner join marts.indicator_progress_monthly as m
+        on i.plan_year = m.plan_year and i.indicator_id = m.indicator_id
+    where m.month + interval 1 month + (coalesce(f.due_day, 1) - 1) * interval 1 day
+        < $as_of_date
         and case
-            when f.cadence = 'annual' then month(m) = 12
-            when i.frequency = 'quarterly' then month(m) % 3 = 0
+            when f.cadence = 'annual' then month(m.month) = 12
+            when i.frequency = 'quarterly' then month(m.month) % 3 = 0
             else true
         end
-    group by i.indicator_id
+    group by i.plan_year, i.indicator_id
+),
+
+-- The current plan year: the latest one begun by the evaluation date, else the earliest.
+current_year as (
+    select
+        coalesce(
+            max(plan_year) filter (where plan_year <= year(cast($as_of_date as date))),
+            min(plan_year)
+        ) as plan_year
+    from marts.dim_indicator
 ),
 
 -- Months for which the source department's latest file was rejected and nothing accepted
@@ -192,17 +204,18 @@ rejected as (
 
 current_month as (
     select
+        l.plan_year,
         l.indicator_id,
         l.as_of,
         greatest(l.as_of, d.due_month) as status_month
     from latest as l
-    left join due as d on l.indicator_id = d.indicator_id
+    left join due as d on l.plan_year = d.plan_year and l.indicator_id = d.indicator_id
 ),
 
 judged as (
     select
         c.*,
-        i.*  exclude (indicator_id),
+        i.* exclude (plan_year, indicator_id),
         p.actual_value,
         p.reference_value,
         p.expected_progress,
@@ -212,12 +225,13 @@ judged as (
         p.submission_ids,
         coalesce(p.status, 'no_data') as last_status,
         coalesce(p.status_zh, '数据缺报') as last_status_zh,
-        cast($as_of_date as date) > make_date($plan_year, 12, 31) as year_over,
+        cast($as_of_date as date) > make_date(c.plan_year, 12, 31) as year_over,
         r.period is not null as resubmission_owed
     from current_month as c
-    inner join marts.dim_indicator as i on c.indicator_id = i.indicator_id
+    inner join marts.dim_indicator as i
+        on c.plan_year = i.plan_year and c.indicator_id = i.indicator_id
     left join marts.indicator_progress_monthly as p
-        on c.indicator_id = p.indicator_id and c.as_of = p.month
+        on c.plan_year = p.plan_year and c.indicator_id = p.indicator_id and c.as_of = p.month
     left join rejected as r
         on i.feed = r.feed and i.source_department = r.department and c.status_month = r.period
 ),
@@ -274,11 +288,15 @@ final as (
         coalesce(fs.is_overdue, false) as feed_overdue,
         fs.next_period as feed_next_period,
         cast($as_of_date as date) as evaluated_on,
-        coalesce(s.submission_ids, []) as submission_ids
+        coalesce(s.submission_ids, []) as submission_ids,
+        -- A key with indicator_id; last, so the columns before it stay in place.
+        s.plan_year,
+        s.plan_year = y.plan_year as is_current_plan_year
     from statused as s
+    cross join current_year as y
     left join marts.feed_status as fs
         on s.feed = fs.feed and s.source_department = fs.department
 )
 
 select * from final
-order by indicator_id;
+order by plan_year, indicator_id;

@@ -4,16 +4,18 @@
 
 -- reference.targets ------------------------------------------------------------------------------
 comment on table reference.targets is
-    'Targets catalog (考核目标目录) as loaded from catalog/targets.csv: every version of every '
-    'target of the plan, one row per indicator and version.';
+    'Targets catalog (考核目标目录) as loaded from the supervision office''s accepted plan files '
+    '(staging.plans): every version of every target of every plan year, one row per plan year, '
+    'indicator and version.';
 comment on column reference.targets.indicator_id is
-    'Indicator id (指标编号), T01 to T21.';
+    'Indicator id (指标编号), e.g. T08; the same id in two plan years is the same measure.';
 comment on column reference.targets.version is
-    'Target version (目标版本), 1 for the plan as published, higher for each revision.';
+    'Target version (目标版本) within the plan year, 1 for the plan as published, higher for '
+    'each revision.';
 comment on column reference.targets.valid_from is
-    'Date this version took effect (生效日期).';
+    'Date this version took effect (生效日期): the first day of the plan file''s 生效月份.';
 comment on column reference.targets.plan_year is
-    'Plan year (计划年度): 2024.';
+    'Plan year (计划年度): the year of valid_from.';
 comment on column reference.targets.name_zh is
     'Indicator name in Chinese (指标名称) in this version.';
 comment on column reference.targets.name_en is
@@ -45,6 +47,8 @@ comment on column reference.targets.baseline_metric is
     'Metric holding last December''s stock (存量基数) for a stock target, in this version.';
 comment on column reference.targets.frequency is
     'How often the figure is published (统计频率) in this version: monthly or quarterly.';
+comment on column reference.targets.submission_id is
+    'The plan file this version came from (ledger.submissions.submission_id).';
 
 -- reference.departments --------------------------------------------------------------------------
 comment on table reference.departments is

@@ -105,3 +105,15 @@ create table if not exists ledger.scorecard_history (
 -- month owed (a warehouse made before has the columns added; its older readings leave them empty).
 alter table ledger.scorecard_history add column if not exists status_month date;
 alter table ledger.scorecard_history add column if not exists last_status varchar;
+
+-- The SHA-256 of each file seen in landing, by where it is and its size, inode and modification
+-- time: a file unchanged since it was last hashed is not read again, so a night with nothing new
+-- does not read every department's file through (2.6 GB at national scale). Only a cache: any
+-- change to the file gives another key and a new hash; the ledger keeps the content's identity.
+create table if not exists raw.landing_hashes (
+    landing_path varchar not null,
+    size_bytes bigint not null,
+    inode bigint not null,
+    modified_ns bigint not null,
+    sha256 varchar not null
+);

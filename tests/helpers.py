@@ -81,6 +81,13 @@ def run_refresh(settings: Settings, instance: dg.DagsterInstance | None = None):
     )
 
 
+def receive_plan(settings: Settings) -> None:
+    """Receive the deployment's plan file (settings_for drops the seed's) before a UI starts, so
+    the daemon's first runs already score against targets, whichever feed's run comes first."""
+    plan = build_definitions(settings).resolve_job_def("ingest_plans")
+    assert plan.execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
+
+
 def workplan(
     home: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:

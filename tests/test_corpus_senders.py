@@ -175,6 +175,7 @@ def test_every_feed_template_marks_its_example_so_it_is_recognised() -> None:
         "tourism_revenue": {"area": EXAMPLE_AREA},
         "school_places": {"school_project": "哈尔滨新区示例小学校"},
         "headline_statistics": {"metric_name": "地区生产总值（示例）"},
+        "plans": {"name_zh": "示例指标（请替换为指标名称）"},
     }
 
 

@@ -22,11 +22,11 @@ import pytest
 import yaml
 from dagster._core.instance.ref import InstanceRef  # how `dagster dev` builds a throwaway one
 
-from pipelines.definitions import build_definitions
 from pipelines.settings import PROJECT_ROOT
 from tests.helpers import (
     drop_csv,
     graphql,
+    receive_plan,
     run_refresh,
     runs_of,
     settings_for,
@@ -159,8 +159,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory):
     replace(settings, as_of_date=KEPT_DAY).keep_judging_date()
     # The deployment's plan (settings_for drops the seed's) was received before: the months owed
     # are the plan year's whichever feed's run the daemon starts first.
-    plan = build_definitions(replace(settings, as_of_date=KEPT_DAY)).resolve_job_def("ingest_plans")
-    assert plan.execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
+    receive_plan(replace(settings, as_of_date=KEPT_DAY))
     drop_csv(settings, TOURISM, CULTURE, "2024年1-9月旅游收入.csv", tourism(range(1, 10)))
     drop_csv(settings, SCHOOLS, EDUCATION, "2024年1-10月学位.csv", schools(range(1, 11)))
     with workplan_ui(home) as port:

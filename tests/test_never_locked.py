@@ -45,7 +45,9 @@ NEW_MONTHS = [f"2024-{m:02d}" for m in range(2, 13)]  # 11 runs
 CORRECTED_MONTHS = [f"2024-{m:02d}" for m in range(1, 10)]  # 9 runs
 # After all runs: 1 + 2 + ... + 12 = 78 registrations, plus one for each of 9 corrections.
 FINAL_T08 = 78 + 9
-FINAL_SUBMISSIONS = 12 + 9  # every file stays in the ledger; the 9 originals are superseded
+# Every file stays in the ledger (the 9 originals superseded), and the plan file every
+# deployment holds.
+FINAL_SUBMISSIONS = 12 + 9 + 1
 READER_PAUSE_SECONDS = 0.05  # between reads, so the reader does not starve the pipeline of CPU
 
 SNAPSHOT_SQL = """
@@ -286,7 +288,8 @@ def test_loading_the_code_location_and_ticking_its_sensors_opens_no_duckdb_file(
             requested += len(
                 defs.resolve_sensor_def(f"landing_{feed}").evaluate_tick(context).run_requests
             )
-    assert requested == 1  # the waiting file was seen, without opening the warehouse
+    # The waiting file and the deployment's plan file were seen, without opening the warehouse.
+    assert requested == 2
     assert sorted(settings.home.rglob("*.duckdb*")) == []
 
 

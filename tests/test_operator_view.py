@@ -22,7 +22,15 @@ import xlsxwriter
 from pipelines.checks.validation import validate_submissions
 from pipelines.store.ingest import prepare, receive_feed
 from pipelines.store.ledger import outstanding_rejections, pending, record_verdict
-from tests.helpers import drop_csv, graphql, runs_of, settings_for, wait_for, workplan_ui
+from tests.helpers import (
+    drop_csv,
+    graphql,
+    receive_plan,
+    runs_of,
+    settings_for,
+    wait_for,
+    workplan_ui,
+)
 
 TOURISM = "tourism_revenue"
 DEPARTMENT = "culture_tourism"
@@ -148,8 +156,10 @@ def reasons(rows: list[dict]) -> list[tuple]:
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory: pytest.TempPathFactory):
     home = tmp_path_factory.mktemp("operator")
+    settings = settings_for(home)
+    receive_plan(settings)
     with workplan_ui(home) as port:
-        yield settings_for(home), port
+        yield settings, port
 
 
 def test_a_rejected_file_is_named_in_the_check_until_its_department_replaces_it(ui):

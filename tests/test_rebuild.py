@@ -53,6 +53,7 @@ def test_a_damaged_warehouse_is_rebuilt_from_the_archive(tmp_path: Path) -> None
     before = state(settings.analysts)
     # Received in path order: the copy's name sorts first, so the other is its duplicate.
     assert [row[:3] for row in before[1]] == [
+        ("2024年01月起执行工作计划考核目标.csv", "supervision_office", "accepted"),  # the plan
         ("2023-01.csv", "culture_tourism", "accepted"),
         ("2024-01.csv", "culture_tourism", "superseded"),
         ("2024-01 更正 - 副本.csv", "culture_tourism", "accepted"),
@@ -64,7 +65,7 @@ def test_a_damaged_warehouse_is_rebuilt_from_the_archive(tmp_path: Path) -> None
     settings.warehouse.write_bytes(b"not a database any more")  # the disk lost it
     result = workplan(tmp_path, "rebuild", env=DAY)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Replayed 5 arrivals" in result.stdout
+    assert "Replayed 6 arrivals" in result.stdout
     assert state(settings.analysts) == before
     [kept] = settings.warehouse.parent.glob("workplan.duckdb.before-rebuild-*")
     assert kept.read_bytes() == b"not a database any more"
@@ -77,7 +78,9 @@ def test_a_missing_archive_copy_raises_an_alert(tmp_path: Path) -> None:
     )
     assert workplan(tmp_path, "refresh", env=DAY).returncode == 0
     with duckdb.connect(str(settings.analysts), read_only=True) as con:
-        (archived,) = con.execute("select archive_path from ledger.submissions").fetchone()
+        (archived,) = con.execute(
+            "select archive_path from ledger.submissions where file_name = '2024-01.csv'"
+        ).fetchone()
     (settings.archive / archived).unlink()
     assert workplan(tmp_path, "refresh", env=DAY).returncode == 0
     with duckdb.connect(str(settings.analysts), read_only=True) as con:

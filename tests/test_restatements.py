@@ -49,7 +49,7 @@ def test_a_corrected_file_replaces_the_earlier_one_and_both_stay_on_record(tmp_p
         ).fetchone()
         ledger = con.execute(
             "select file_name, status, superseded_by is not null from ledger.submissions "
-            "order by file_name"
+            "where feed = 'tourism_revenue' order by file_name"
         ).fetchall()
         (facts,) = con.execute("select count(*) from marts.fact_tourism_revenue").fetchone()
         change = con.execute(

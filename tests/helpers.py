@@ -163,6 +163,17 @@ def sensor_ticks(port: int, sensor: str) -> list[dict]:
     return data["sensorOrError"]["sensorState"]["ticks"]
 
 
+def stop_group(process: subprocess.Popen, seconds: float) -> None:
+    """Stop a service started in its own process group (webserver, daemon, code servers, run
+    workers): SIGTERM, and SIGKILL for what has not stopped `seconds` later."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 @contextmanager
 def workplan_ui(home: Path):
     """`workplan ui` on a free port of 127.0.0.1 for the deployment at `home`; its port once the
@@ -182,10 +193,5 @@ def workplan_ui(home: Path):
         wait_for(lambda: graphql(port, "{ version }"), "the Dagster webserver")
         yield port
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_group(process, seconds=30)
         log.close()

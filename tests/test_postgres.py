@@ -18,7 +18,6 @@ import re
 import secrets
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import (
 from pipelines.instance import local_instance
 from pipelines.settings import PROJECT_ROOT, SettingsError
 from tests import helpers
-from tests.helpers import drop_csv, free_port, graphql, settings_for, workplan
+from tests.helpers import drop_csv, free_port, graphql, settings_for, stop_group, workplan
 
 DEPLOY = PROJECT_ROOT / "deploy"
 UNITS = DEPLOY / "systemd"
@@ -394,13 +393,7 @@ class Services:
         log.close()
 
     def stop(self, unit: str) -> None:
-        process = self.processes.pop(unit)
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_group(self.processes.pop(unit), seconds=60)
 
     def stop_all(self) -> None:
         for unit in reversed(list(self.processes)):

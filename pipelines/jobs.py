@@ -18,14 +18,19 @@ def ingest_job_name(feed: str) -> str:
 
 
 def ingest_selection(feed: str) -> dg.AssetSelection:
-    """The feed's raw asset and everything downstream, plus the reference data the marts read,
-    so a sensor's run works on a fresh warehouse too, and the files dropped outside every feed's
-    folder, so they are recorded by the next run of any feed."""
-    roots = dg.AssetSelection.assets(raw_key(feed), STRAY_FILES) | dg.AssetSelection.groups(
-        "reference"
-    )
+    """The feed's raw asset and everything downstream, the files dropped outside every feed's
+    folder (recorded by the next run of any feed), and the reference data the marts read, so a
+    sensor's run works on a fresh warehouse too.
+
+    The reference data's other dependants stay out: every feed's raw asset reads the departments'
+    names and every feed's staging step the plan years, and following those would make each
+    feed's run receive, validate and stage all six feeds. A plan's run does restage every feed,
+    since a new plan year changes the months each of them owes."""
+    received = dg.AssetSelection.assets(raw_key(feed), STRAY_FILES).downstream()
+    other_feeds = dg.AssetSelection.groups(*(other for other in FEEDS if other != feed))
+    reference = dg.AssetSelection.groups("reference").downstream() - other_feeds
     # The landing assets' month-owed checks run after marts.feed_status, which every job rebuilds.
-    return roots.downstream().required_multi_asset_neighbors() | month_owed_checks
+    return (received | reference).required_multi_asset_neighbors() | month_owed_checks
 
 
 ingest_jobs = [

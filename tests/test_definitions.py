@@ -167,3 +167,33 @@ def test_the_marts_have_blocking_checks(tmp_path):
     } <= {
         (k.asset_key.to_user_string(), k.name) for k in job.asset_layer.asset_graph.asset_check_keys
     }
+
+
+def test_a_feed_run_receives_only_its_own_feed_and_a_plan_run_restages_every_feed(tmp_path):
+    """A department's file starts a run that receives, validates and stages that feed alone
+    (every step costs the operator's wait), yet rebuilds the reference data and marts it reads;
+    a plan changes the months every feed owes, so its run restages them all."""
+    defs = build_definitions(settings_for(tmp_path))
+
+    def steps(feed: str) -> set[str]:
+        job = defs.resolve_job_def(f"ingest_{feed}")
+        return {node.name for node in job.graph.node_defs}
+
+    registrations = steps("enterprise_registrations")
+    feed_steps = {f"{layer}__{feed}" for layer in ("raw", "staging") for feed in FEEDS}
+    assert registrations & feed_steps == {
+        "raw__enterprise_registrations",
+        "staging__enterprise_registrations",
+    }
+    assert {
+        "reference_catalog",
+        "reference__targets",
+        "dimensions",
+        "facts",
+        "analysts__warehouse_file",
+    } <= (registrations)
+    assert steps("plans") & feed_steps == {
+        "raw__plans",
+        "staging__plans",
+        *(f"staging__{feed}" for feed in FEEDS if feed != "plans"),
+    }

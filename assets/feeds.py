@@ -287,19 +287,6 @@ def engine_metadata(
     return metadata
 
 
-def render_data_docs(context, archive: Path, reports: Path, kept) -> Path | None:
-    """Draw the run's Data Docs pages; a page that cannot be drawn is logged, not fatal: the
-    verdicts are recorded and the kept result can be drawn again (python -m
-    pipelines.checks.data_docs build)."""
-    if not kept:
-        return None
-    try:
-        return data_docs.render(archive, reports, kept)
-    except Exception as error:  # noqa: BLE001 - the validation stands whatever the renderer does
-        context.log.warning(f"GX Data Docs not drawn: {error}")
-        return None
-
-
 def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=raw_key(feed),
@@ -308,7 +295,7 @@ def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
         description=f"Runs the GX suite expectations/{feed}.json on each new submission with "
         f"Great Expectations' own engine when the batch has at most "
         f"{GX_MAX_ROWS:,} rows (every district file), keeping GX's validation result beside the "
-        "archive and drawing it as GX Data Docs (linked in the metadata); a larger batch runs "
+        "archive, to be drawn as GX Data Docs (linked in the metadata); a larger batch runs "
         "the same suite compiled to SQL inside DuckDB (WORKPLAN_VALIDATION_ENGINE=gx or duckdb "
         "forces one; the metadata says which ran and why). Bad rows go "
         "to ledger.quarantine with a reason; a file failing file-level rules, or with more bad "
@@ -345,7 +332,8 @@ def build_suite_check(feed: str) -> dg.AssetChecksDefinition:
             receipts = write_receipts(con, feed, Path(warehouse.outbox_path))
         rejected = [f for f in files if f["status"] == "rejected"]
         tag_rejections(context, len(rejected))
-        site = render_data_docs(context, archive, reports, kept)
+        # Drawn by analysts/gx_data_docs after the publish: the pages cost the file's wait.
+        site = data_docs.site_root(reports) / "index.html" if kept else None
         return dg.AssetCheckResult(
             passed=not outstanding,
             severity=dg.AssetCheckSeverity.WARN,

@@ -16,13 +16,16 @@ def instance_at(dagster_home: Path) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_config(str(dagster_home))
 
 
-def step_seconds(dagster_home: Path) -> dict[str, float]:
-    """Each step of the latest run and its duration in seconds, in the order they ran."""
+def step_seconds(dagster_home: Path, run_id: str | None = None) -> dict[str, float]:
+    """Each step of a run (the latest by default) and its duration in seconds, in the order
+    they ran."""
     with instance_at(dagster_home) as instance:
-        records = instance.get_run_records(limit=1)
-        if not records:
-            return {}
-        stats = instance.get_run_step_stats(records[0].dagster_run.run_id)
+        if run_id is None:
+            records = instance.get_run_records(limit=1)
+            if not records:
+                return {}
+            run_id = records[0].dagster_run.run_id
+        stats = instance.get_run_step_stats(run_id)
     stats = sorted((s for s in stats if s.start_time and s.end_time), key=lambda s: s.start_time)
     return {s.step_key: round(s.end_time - s.start_time, 3) for s in stats}
 

@@ -31,10 +31,11 @@ from pathlib import Path
 import duckdb
 from dagster._core.scheduler.instigation import InstigatorType
 
-from bench.dagster_runs import instance_at, run_times, runs_in_progress
+from bench.dagster_runs import instance_at, run_times, runs_in_progress, step_seconds
 from bench.process import measure
 from bench.synthetic import DEPARTMENT, FEED, write_registrations
 from bench.throughput import WORKPLAN, deployment_env
+from pipelines.cli import DEMO_THROUGH
 from pipelines.demo.scenario import write_demo_feeds
 from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.jobs import ingest_job_name
@@ -198,7 +199,8 @@ def nearest_rank(values: list[float], share: float) -> float:
 
 
 def breakdown(drops: list[dict], dagster_home: Path) -> None:
-    """Add, per drop, when its ingest run was created, started and ended after the drop."""
+    """Add, per drop, when its ingest run was created, started and ended after the drop, and
+    what each of its steps cost."""
     runs = run_times(dagster_home, ingest_job_name(FEED))
     for drop in drops:
         after = [r for r in runs if r["created"] >= drop["dropped_at"]]
@@ -209,6 +211,7 @@ def breakdown(drops: list[dict], dagster_home: Path) -> None:
             if run["started"] and run["ended"]:
                 drop["run_started_after"] = round(run["started"] - drop["dropped_at"], 3)
                 drop["run_seconds"] = round(run["ended"] - run["started"], 3)
+                drop["steps"] = step_seconds(dagster_home, str(run["run_id"]))
 
 
 def run(drops: int, data_dir: Path, guard_bytes: int, log) -> dict:
@@ -221,7 +224,7 @@ def run(drops: int, data_dir: Path, guard_bytes: int, log) -> dict:
     staging = home / "staged"
     server = None
     try:
-        write_demo_feeds(home / "landing")
+        write_demo_feeds(home / "landing", through=DEMO_THROUGH)
         prepared = measure([WORKPLAN, "refresh"], env=env, guard_bytes=guard_bytes)
         if not prepared.ok:
             raise RuntimeError(f"the demo refresh failed: {prepared.error_tail}")

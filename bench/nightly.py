@@ -15,6 +15,7 @@ from pathlib import Path
 from bench.dagster_runs import step_seconds
 from bench.process import measure
 from bench.throughput import WORKPLAN, deployment_env
+from pipelines.cli import DEMO_THROUGH
 from pipelines.demo.scenario import write_demo_feeds
 
 
@@ -24,7 +25,7 @@ def run(runs: int, data_dir: Path, guard_bytes: int, log) -> dict:
     for number in range(1, runs + 1):
         home = Path(tempfile.mkdtemp(prefix="workplan-bench-demo-", dir=data_dir))
         try:
-            files = write_demo_feeds(home / "landing")
+            files = write_demo_feeds(home / "landing", through=DEMO_THROUGH)
             env = deployment_env(home)
             for kind in ("first", "nightly"):
                 measured = measure([WORKPLAN, "refresh"], env=env, guard_bytes=guard_bytes)

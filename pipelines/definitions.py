@@ -7,12 +7,12 @@ import warnings
 
 import dagster as dg
 
-from assets import feeds, landing, marts, publish, reference, scorecard
+from assets import data_docs, feeds, landing, marts, publish, reference, scorecard
 from pipelines import jobs, schedules, sensors
 from pipelines.resources import Alerting, Scoring, Warehouse
 from pipelines.settings import Settings
 
-ASSET_MODULES = [reference, feeds, marts, publish, scorecard]
+ASSET_MODULES = [reference, feeds, marts, publish, scorecard, data_docs]
 
 
 def with_code_references(assets: list) -> list:

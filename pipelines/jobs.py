@@ -29,7 +29,7 @@ def ingest_selection(feed: str) -> dg.AssetSelection:
     received = dg.AssetSelection.assets(raw_key(feed), STRAY_FILES).downstream()
     other_feeds = dg.AssetSelection.groups(*(other for other in FEEDS if other != feed))
     reference = dg.AssetSelection.groups("reference").downstream() - other_feeds
-    # The landing assets' month-owed checks run after marts.feed_status, which every job rebuilds.
+    # The landing assets' month-owed checks run after the publish, which every job makes.
     return (received | reference).required_multi_asset_neighbors() | month_owed_checks
 
 

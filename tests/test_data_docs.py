@@ -52,7 +52,12 @@ def deployment(tmp_path_factory: pytest.TempPathFactory):
         for e in result.get_asset_check_evaluations()
         if e.asset_key == dg.AssetKey(["raw", TOURISM])
     ]
-    return settings, result.run_id, evaluation.metadata
+    (drawn,) = [
+        m.materialization.metadata
+        for m in result.get_asset_materialization_events()
+        if m.asset_key == dg.AssetKey(["analysts", "gx_data_docs"])
+    ]
+    return settings, result.run_id, evaluation.metadata | {"drawn": drawn}
 
 
 def test_auto_picks_gx_for_a_district_batch_and_sql_above_the_threshold() -> None:
@@ -86,6 +91,10 @@ def test_the_check_says_gx_ran_and_links_its_result_and_data_docs(deployment) ->
     assert f"文化广电和旅游局 {markdown_text(FILE)}" in table
     assert page.as_uri() in table and str(kept) in table
     assert index.exists() and page.exists()
+    # Drawn after the publish, by the run's Data Docs step: the one page of the one file.
+    drawn = metadata["drawn"]
+    assert (drawn["results_kept"].value, drawn["pages_drawn"].value) == (1, 1)
+    assert page.as_uri() in drawn["pages"].value
 
 
 def test_the_kept_result_is_gx_own_and_names_the_bad_row(deployment) -> None:

@@ -36,7 +36,7 @@ from pipelines.definitions import build_definitions
 from pipelines.files.contracts import FEEDS
 from pipelines.jobs import ingest_job_name, ingest_selection
 from pipelines.settings import PROJECT_ROOT, Settings
-from tests.helpers import drop_csv, settings_for
+from tests.helpers import drop_csv, receive_plan, settings_for
 
 FEED = "enterprise_registrations"
 RUNS = 20
@@ -190,7 +190,9 @@ def runs_with_reader(tmp_path_factory: pytest.TempPathFactory):
         return result.success
 
     with dg.DagsterInstance.ephemeral() as instance:
-        # The first publication, so the analysts' file exists when the reader starts.
+        # The plan (its own feed's run, as its sensor would start), then the first
+        # publication, so the analysts' file exists when the reader starts.
+        receive_plan(settings)
         drop_month(settings, "2024-01")
         assert run()
         stop = home / "stop-reading"

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import glob
 import hashlib
+import json
 import logging
 import os
 import re
@@ -146,12 +148,33 @@ def keep(archive: Path, reports: Path, result, run_name: str) -> KeptValidation:
         batch_identifier=batch_identifier(ids),
     )
     docs_context(archive, reports).validation_results_store.set(key, result)
-    parts = key.to_tuple()
+    return kept_at(archive, reports, key.to_tuple(), ids)
+
+
+def kept_at(
+    archive: Path, reports: Path, parts: tuple[str, ...], submission_ids: tuple[str, ...]
+) -> KeptValidation:
+    """Where the store keeps the result of key `parts` (suite, run, time, batch) and where its
+    page is drawn: the same relative path in both."""
     return KeptValidation(
-        submission_ids=ids,
+        submission_ids=submission_ids,
         result=results_root(archive).joinpath(*parts[:-1], f"{parts[-1]}.json"),
         page=site_root(reports).joinpath("validations", *parts[:-1], f"{parts[-1]}.html"),
     )
+
+
+def kept_in_run(archive: Path, reports: Path, run_name: str) -> list[KeptValidation]:
+    """The results a run kept (the store files them under suite/run/time/batch), so a step
+    after the publish can draw their pages."""
+    root = results_root(archive)
+    if not root.is_dir():
+        return []
+    kept = []
+    for result in sorted(root.glob(f"*/{glob.escape(run_name)}/*/*.json")):
+        meta = json.loads(result.read_text(encoding="utf-8")).get("meta", {})
+        parts = (*result.relative_to(root).parent.parts, result.stem)
+        kept.append(kept_at(archive, reports, parts, tuple(meta.get("submission_ids", ()))))
+    return kept
 
 
 def render(archive: Path, reports: Path, kept: list[KeptValidation] | None = None) -> Path:

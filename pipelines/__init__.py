@@ -1,1 +1,1 @@
-"""workplan: the Dagster code location that scores the 2024 work plan from department feeds."""
+"""workplan: the Dagster code location that scores the annual work plans from department feeds."""

@@ -30,7 +30,9 @@ from pipelines.store.arrivals import scan
 console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 PROGRESS_POLL_SECONDS = 0.25
-DEMO_AS_OF_DATE = "2024-11-20"
+# The demo's story runs to October of its second plan year, judged the week after it was due.
+DEMO_THROUGH = "2025-10"
+DEMO_AS_OF_DATE = "2025-11-20"
 
 
 def run_job(job_name: str, settings: Settings) -> bool:
@@ -123,7 +125,7 @@ class Commands(click.Group):
 
 @click.group(cls=Commands)
 def main() -> None:
-    """Score the Harbin New Area 2024 work plan from department feeds."""
+    """Score the Harbin New Area's annual work plans from department feeds."""
 
 
 @main.command()
@@ -259,16 +261,18 @@ def report(out: Path | None, year: int | None) -> None:
 @main.command()
 @click.option("--seed", default=2024, show_default=True, help="Seed for the demo generator.")
 def demo(seed: int) -> None:
-    """Write demo department files (2023-01 to 2024-10), run everything, print the scorecard."""
+    """Write demo department files (2023-01 to 2025-10) and two plans, the 2024 plan (its year
+    over: 已完成/未完成) and a 2025 one, run everything, print the current (2025) scorecard;
+    `workplan scorecard --year 2024` shows the finished year."""
     from pipelines.demo.scenario import write_demo_feeds
 
     settings = Settings.from_env()
-    # The demo's departments delivered their October 2024 figures in early November 2024:
+    # The demo's departments delivered their October 2025 figures in early November 2025:
     # judge pace and lateness as of that week unless told otherwise.
     settings = replace(settings, as_of_date=settings.as_of_date or DEMO_AS_OF_DATE)
     settings.keep_judging_date()
     with console.status("Writing demo department files…"):
-        written = write_demo_feeds(settings.landing, seed=seed)
+        written = write_demo_feeds(settings.landing, seed=seed, through=DEMO_THROUGH)
     console.print(f"Wrote {len(written)} demo files under {settings.landing}")
     ok = run_job("refresh_all", settings)
     render(read_scorecard(settings.analysts), console)

@@ -3,19 +3,20 @@ demo warehouse, with the values checked by hand; the published file describes ev
 column; docs/warehouse.md shows each query exactly as its file holds it, and every column.
 
 Tier: end to end through the real command line. The demo (`workplan demo`, conftest's session
-fixture) tells the story up to October 2024, judged on 2024-11-20, with every file accepted: it
-has nothing late, rejected, quarantined or restated. So this module copies it once and plays one
-more day on the copy with the real `workplan refresh`, judged on 2024-12-20 (November's figures
-were due on 10 or 15 December):
+fixture) tells the story up to October 2025 with two plans, 2024's (over) and 2025's (current),
+judged on 2025-11-20, with every file accepted: it has nothing rejected, quarantined or restated,
+and one file never sent (the commerce bureau's October 2025 list). So this module copies it once
+and plays one more day on the copy with the real `workplan refresh`, judged on 2025-12-20
+(November's figures were due on 10 or 15 December):
 
 - the demo generator's November files arrive from every department but three;
 - investment sends a November register whose 3 rows name an unknown project category (招商): all
   3 break a rule, more than the 20% allowed, so the file is rejected and November still owed;
 - education resends its October register as November plus one 高中 project: that row is
   quarantined (学段 allows 小学, 初中, 九年一贯制) and the file accepted;
-- human resources sends nothing for November but corrects October: 17 practice centres instead
-  of 14, which moves T10 from 14/20 = 0.70 (behind 序时进度 10/12 = 0.8333 by more than the 0.05
-  band) to 17/20 = 0.85 (on pace: within 0.8333 ± 0.05).
+- human resources sends nothing for November but corrects October: 21 practice centres instead
+  of 18, which moves T10 (2025 target 24) from 18/24 = 0.75 (behind 序时进度 10/12 = 0.8333 by
+  more than the 0.05 band) to 21/24 = 0.875 (on pace: within 0.8333 ± 0.05).
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from tests.helpers import drop_csv, settings_for, workplan
 QUERIES = PROJECT_ROOT / "docs" / "queries"
 DOC = PROJECT_ROOT / "docs" / "warehouse.md"
 PUBLISHED_SCHEMAS = ("marts", "ledger")
-DECEMBER_DAY = "2024-12-20"
-NOVEMBER = dt.date(2024, 11, 1)
+DECEMBER_DAY = "2025-12-20"
+NOVEMBER = dt.date(2025, 11, 1)
+OCTOBER = dt.date(2025, 10, 1)
 # Landing folders whose November file arrives on time; investment, education and human resources
 # are handled by hand below.
 ON_TIME = [
@@ -50,36 +52,37 @@ ON_TIME = [
     "projects/development_reform",
     "tourism_revenue/culture_tourism",
 ]
-REJECTED_FILE = "2024年11月招商引资项目台账.csv"
-QUARANTINED_FILE = "2024年11月新增义务教育学位情况.csv"
-CORRECTED_FILE = "2024年10月产教融合工作进展情况.csv"
-CORRECTION_FILE = "2024年10月产教融合工作进展情况（更正）.csv"
+REJECTED_FILE = "2025年11月招商引资项目台账.csv"
+QUARANTINED_FILE = "2025年11月新增义务教育学位情况.csv"
+CORRECTED_FILE = "2025年10月产教融合工作进展情况.csv"
+CORRECTION_FILE = "2025年10月产教融合工作进展情况（更正）.csv"
 
 
 @dataclass(frozen=True)
 class December:
-    """The analysts' file after the extra day, and the scorecard the demo published before it."""
+    """The analysts' file after the extra day, and the scorecard the demo published before it
+    (both plan years'), by plan year and indicator."""
 
     analysts: Path
-    scorecard_before: dict[str, tuple]
+    scorecard_before: dict[tuple[int, str], tuple]
 
 
 def deliver_november(settings: Settings, scratch: Path) -> None:
     """Drop the extra day's files (see the module docstring) into the copy's landing folder."""
-    for path in write_demo_feeds(scratch, through="2024-11"):
+    for path in write_demo_feeds(scratch, through="2025-11"):
         folder = path.parent.relative_to(scratch).as_posix()
-        if path.name.startswith("2024年11月") and folder in ON_TIME:
+        if path.name.startswith("2025年11月") and folder in ON_TIME:
             shutil.copy2(path, settings.landing / folder / path.name)
     with duckdb.connect(str(settings.analysts), read_only=True) as con:
         register = rows_of(
             con,
             "select * exclude (department, period, submission_id) from marts.fact_school_places "
-            "where period = date '2024-10-01' order by school_project",
+            "where period = date '2025-10-01' order by school_project",
         )
         human_resources = rows_of(
             con,
             "select metric_code, metric_name, value_ytd, unit from marts.fact_headline_statistics "
-            "where department = 'human_resources' and period = date '2024-10-01'",
+            "where department = 'human_resources' and period = date '2025-10-01'",
         )
     drop_csv(
         settings,
@@ -88,8 +91,8 @@ def deliver_november(settings: Settings, scratch: Path) -> None:
         REJECTED_FILE,
         [
             dict(
-                period="2024-11",
-                project_code=f"ZS2024-9{i}",
+                period="2025-11",
+                project_code=f"ZS2025-9{i}",
                 project_name="待补录",
                 project_type="招商",
             )
@@ -101,8 +104,8 @@ def deliver_november(settings: Settings, scratch: Path) -> None:
         "school_places",
         "education",
         QUARANTINED_FILE,
-        [{**row, "period": "2024-11"} for row in register]
-        + [dict(period="2024-11", school_project="新区第一高级中学", stage="高中", places=1200)],
+        [{**row, "period": "2025-11"} for row in register]
+        + [dict(period="2025-11", school_project="新区第一高级中学", stage="高中", places=1200)],
     )
     drop_csv(
         settings,
@@ -110,8 +113,8 @@ def deliver_november(settings: Settings, scratch: Path) -> None:
         "human_resources",
         CORRECTION_FILE,
         [
-            {**row, "period": "2024-10"}
-            | ({"value_ytd": 17} if row["metric_code"] == "industry_education_centres" else {})
+            {**row, "period": "2025-10"}
+            | ({"value_ytd": 21} if row["metric_code"] == "industry_education_centres" else {})
             for row in human_resources
         ],
     )
@@ -119,19 +122,20 @@ def deliver_november(settings: Settings, scratch: Path) -> None:
 
 @pytest.fixture(scope="module")
 def december(demo, tmp_path_factory: pytest.TempPathFactory) -> December:
-    """A copy of the demo warehouse after one more day, judged on 2024-12-20 by the real CLI."""
+    """A copy of the demo warehouse after one more day, judged on 2025-12-20 by the real CLI."""
     demo_home, _ = demo
     home = tmp_path_factory.mktemp("december") / "home"
     shutil.copytree(demo_home, home)
     settings = settings_for(home)
     with duckdb.connect(str(settings.analysts), read_only=True) as con:
         before = con.execute(
-            "select indicator_id, as_of, actual_value, status from marts.indicator_progress"
+            "select plan_year, indicator_id, as_of, actual_value, status "
+            "from marts.indicator_progress"
         ).fetchall()
     deliver_november(settings, tmp_path_factory.mktemp("november"))
     result = workplan(home, "refresh", env={"WORKPLAN_AS_OF_DATE": DECEMBER_DAY})
     assert result.returncode == 0, result.stdout + result.stderr
-    return December(settings.analysts, {row[0]: row[1:] for row in before})
+    return December(settings.analysts, {row[:2]: row[2:] for row in before})
 
 
 @pytest.fixture
@@ -152,9 +156,12 @@ def answer(con: duckdb.DuckDBPyConnection, query: str) -> list[dict]:
     return rows_of(con, (QUERIES / query).read_text(encoding="utf-8"))
 
 
-def scorecard(con: duckdb.DuckDBPyConnection, indicator: str) -> dict:
+def scorecard(con: duckdb.DuckDBPyConnection, indicator: str, plan_year: int = 2025) -> dict:
+    """An indicator's scorecard row of a plan year, by default the current one (2025)."""
     (row,) = rows_of(
-        con, "select * from marts.indicator_progress where indicator_id = ?", [indicator]
+        con,
+        "select * from marts.indicator_progress where indicator_id = ? and plan_year = ?",
+        [indicator, plan_year],
     )
     return row
 
@@ -173,39 +180,40 @@ def test_every_query_answers_its_question_on_the_demo_warehouse(con, query):
     assert answer(con, query), f"{query} returned no rows"
 
 
-def test_late_departments_are_the_two_that_sent_no_good_november_file(con):
+def test_late_departments_are_the_two_that_sent_no_good_november_file_and_commerce(con):
     rows = answer(con, "01_late_departments.sql")
-    # Projects are due on the 10th and headline statistics on the 15th of December.
-    assert [(r["department"], r["feed"], r["days_overdue"]) for r in rows] == [
-        ("investment", "projects", 10),
-        ("human_resources", "headline_statistics", 5),
+    # Commerce still owes October (due 10 November: 40 days by 20 December) though it sent
+    # November; projects are due on the 10th and headline statistics on the 15th of December.
+    assert [(r["department"], r["feed"], r["month_owed"], r["days_overdue"]) for r in rows] == [
+        ("commerce", "enterprise_registrations", OCTOBER, 40),
+        ("investment", "projects", NOVEMBER, 10),
+        ("human_resources", "headline_statistics", NOVEMBER, 5),
     ]
-    assert {r["month_owed"] for r in rows} == {NOVEMBER}
 
 
 def test_projects_over_ten_yi_signed_in_q3_come_from_the_latest_good_register(con):
     rows = answer(con, "02_projects_over_10_yi_signed_in_q3.sql")
-    # Investment's November file was rejected: its latest register is October's.
+    # Investment's November file was rejected: its latest register is October 2025's.
     register = rows_of(
         con,
         "select project_code, signed_on, contracted_amount_wan from marts.fact_projects "
-        "where project_type = '招商引资' and period = date '2024-10-01'",
+        "where project_type = '招商引资' and period = date '2025-10-01'",
     )
     expected = {
         r["project_code"]
         for r in register
-        if dt.date(2024, 7, 1) <= r["signed_on"] <= dt.date(2024, 9, 30)
+        if dt.date(2025, 7, 1) <= r["signed_on"] <= dt.date(2025, 9, 30)
         and r["contracted_amount_wan"] > 100_000  # 10 亿元 = 100,000 万元
     }
     assert {r["project_code"] for r in rows} == expected
-    assert {r["register_month"] for r in rows} == {dt.date(2024, 10, 1)}
+    assert {r["register_month"] for r in rows} == {OCTOBER}
     amounts = [r["contracted_amount_yi"] for r in rows]
     assert amounts == sorted(amounts, reverse=True)
 
 
 def test_t08_climbs_month_by_month_to_the_scorecard_figure(con):
     rows = answer(con, "03_t08_month_by_month.sql")
-    assert [r["month"] for r in rows] == [dt.date(2024, m, 1) for m in range(1, 12)]
+    assert [r["month"] for r in rows] == [dt.date(2025, m, 1) for m in range(1, 12)]
     values = [r["actual_value"] for r in rows]
     assert values == sorted(values)  # a count of registrations since January never falls
     assert values[-1] == scorecard(con, "T08")["actual_value"]
@@ -235,19 +243,21 @@ def test_the_correction_moved_t10_from_behind_to_on_pace(con):
             r["replaced_file"],
         )
         for r in rows
-    ] == [("T10", "behind", "on_pace", "数据缺报", 17.0, CORRECTION_FILE, CORRECTED_FILE)]
+    ] == [("T10", "behind", "on_pace", "数据缺报", 21.0, CORRECTION_FILE, CORRECTED_FILE)]
 
 
-def test_scenic_areas_add_up_to_t12(con):
+def test_scenic_areas_add_up_to_t22(con):
     rows = answer(con, "06_scenic_area_revenue_growth.sql")
-    t12 = scorecard(con, "T12")
+    t22 = scorecard(con, "T22")
     growth = [r["growth_pct"] for r in rows]
     assert growth == sorted(growth, reverse=True)
-    assert {r["through_month"] for r in rows} == {t12["as_of"]}
-    # The areas' revenues summed give the district's growth, T12's actual.
-    this_year = sum(r["revenue_2024_wan"] for r in rows)
-    last_year = sum(r["revenue_2023_wan"] for r in rows)
-    assert round((float(this_year) / float(last_year) - 1) * 100, 2) == t12["actual_value"]
+    assert {r["through_month"] for r in rows} == {t22["as_of"]} == {NOVEMBER}
+    # The areas' revenues summed give the district's revenue to November, T22's actual.
+    assert round(float(sum(r["revenue_wan"] for r in rows)), 2) == t22["actual_value"]
+    # And T12's measure, had 2025 kept it: each area's growth is its sums' ratio.
+    for r in rows:
+        ratio = float(r["revenue_wan"]) / float(r["revenue_last_year_wan"])
+        assert r["growth_pct"] == round((ratio - 1) * 100, 2), r["area"]
 
 
 def test_held_back_rows_by_reason(con):
@@ -270,11 +280,15 @@ def test_held_back_rows_by_reason(con):
 
 def test_high_tech_stock_is_last_decembers_stock_plus_the_net_increase(con):
     rows = answer(con, "08_high_tech_stock_by_month.sql")
-    assert [r["month"] for r in rows] == [dt.date(2024, m, 1) for m in range(1, 12)]
-    assert len({r["stock_december_2023"] for r in rows}) == 1
+    # T07 is in the 2024 plan only (2025's dropped it): 2024's twelve months, from the 1,398
+    # enterprises the science bureau reported for December 2023.
+    assert [(r["plan_year"], r["month"]) for r in rows] == [
+        (2024, dt.date(2024, m, 1)) for m in range(1, 13)
+    ]
+    assert {r["stock_last_december"] for r in rows} == {1398}
     for r in rows:
-        assert r["stock"] == r["stock_december_2023"] + r["net_increase_ytd"]
-    assert rows[-1]["stock"] == scorecard(con, "T07")["actual_value"]
+        assert r["stock"] == r["stock_last_december"] + r["net_increase_ytd"]
+    assert rows[-1]["stock"] == scorecard(con, "T07", plan_year=2024)["actual_value"]
 
 
 def test_key_projects_not_started_have_no_start_date_in_the_november_register(con):
@@ -283,17 +297,21 @@ def test_key_projects_not_started_have_no_start_date_in_the_november_register(co
     started = rows_of(
         con,
         "select project_code from marts.fact_projects where project_type = '省市重点' "
-        "and period = date '2024-11-01' and started_on is not null",
+        "and period = date '2025-11-01' and started_on is not null",
     )
     assert not {r["project_code"] for r in rows} & {r["project_code"] for r in started}
 
 
-def test_the_scorecard_on_2024_12_01_is_what_the_demo_published(december, con):
+def test_the_scorecard_on_2025_12_01_is_what_the_demo_published(december, con):
     rows = answer(con, "10_scorecard_on_a_date.sql")
-    said = {r["indicator_id"]: (r["as_of"], r["actual_value"], r["status"]) for r in rows}
+    said = {
+        (r["plan_year"], r["indicator_id"]): (r["as_of"], r["actual_value"], r["status"])
+        for r in rows
+    }
     assert said == december.scorecard_before
-    assert {r["evaluated_on"] for r in rows} == {dt.date(2024, 11, 20)}
-    assert said["T10"][1:] == (14.0, "behind")  # before the correction
+    assert {r["evaluated_on"] for r in rows} == {dt.date(2025, 11, 20)}
+    assert said[2025, "T10"][1:] == (18.0, "behind")  # before the correction
+    assert said[2024, "T10"][1:] == (16.0, "missed")  # 16 of 20 in December 2024
 
 
 def test_behind_pace_lists_each_gap_to_pace(con):
@@ -305,23 +323,29 @@ def test_behind_pace_lists_each_gap_to_pace(con):
     assert "T10" not in {r["indicator_id"] for r in rows}  # on pace since the correction
     assert all(r["gap_to_pace"] < 0 for r in rows)
     t06 = next(r for r in rows if r["indicator_id"] == "T06")
-    # Net increase as a share of 200, minus 11/12 (rounded to 0.9167 in the mart).
-    assert t06["gap_to_pace"] == round(t06["actual_value"] / 200 - 0.9167, 4)
+    # Net increase as a share of 2025's 220, minus 11/12 (rounded to 0.9167 in the mart).
+    assert t06["gap_to_pace"] == round(t06["actual_value"] / 220 - 0.9167, 4)
 
 
 def test_t08_rests_on_one_market_regulation_file_per_month(con):
     rows = answer(con, "12_files_behind_t08.sql")
-    assert [r["period"] for r in rows] == [dt.date(2024, m, 1) for m in range(1, 12)]
+    assert [r["period"] for r in rows] == [dt.date(2025, m, 1) for m in range(1, 12)]
     for month, r in enumerate(rows, start=1):
         assert r["department"] == "market_regulation"
-        assert r["file_name"].startswith(f"2024年{month:02d}月新登记企业情况.")
+        assert r["file_name"].startswith(f"2025年{month:02d}月新登记企业情况.")
     # Each of those files holds only new registrations: their accepted rows add up to T08.
     assert sum(r["rows_accepted"] for r in rows) == scorecard(con, "T08")["actual_value"]
 
 
 def test_every_actual_recomputed_from_the_facts_agrees_with_the_scorecard(con):
     rows = answer(con, "13_actuals_recomputed_from_facts.sql")
-    assert [r["indicator_id"] for r in rows] == [f"T{i:02d}" for i in range(1, 22)]
+    # Both plan years: 2024's 21 indicators, 2025's without T07 and T12 and with T22 and T23.
+    in_2024 = [f"T{i:02d}" for i in range(1, 22)]
+    in_2025 = [i for i in in_2024 if i not in ("T07", "T12")] + ["T22", "T23"]
+    assert [(r["plan_year"], r["indicator_id"]) for r in rows] == [
+        *((2024, i) for i in in_2024),
+        *((2025, i) for i in in_2025),
+    ]
     disagree = [r for r in rows if not r["agrees"]]
     assert not disagree
 

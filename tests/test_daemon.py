@@ -141,11 +141,11 @@ def test_the_demo_opened_in_the_ui_judges_as_the_demo_did_and_runs_nothing_again
         ).fetchone()
         assert copies == 1
         judged = con.execute("select distinct evaluated_on from marts.indicator_progress")
-        assert [str(day) for (day,) in judged.fetchall()] == ["2024-11-20"]
+        assert [str(day) for (day,) in judged.fetchall()] == ["2025-11-20"]
         overdue = con.execute(
             "select max(days_overdue) from marts.feed_status where is_overdue"
         ).fetchone()
-    assert overdue[0] is None or overdue[0] < 60  # judged in November 2024, not today
+    assert overdue[0] is None or overdue[0] < 60  # judged in November 2025, not today
 
 
 def runs_of_instance(home: Path, job: str) -> list:

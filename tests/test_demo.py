@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -26,6 +27,14 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("landing")
     write_demo_feeds(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def two_plan_years(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The files `workplan demo` writes: through October 2025, the demo's second plan year."""
+    root = tmp_path_factory.mktemp("two_plan_years")
+    write_demo_feeds(root, through="2025-10")
     return root
 
 
@@ -78,7 +87,7 @@ def test_an_earlier_through_writes_the_same_files_up_to_that_month(
 
 
 def test_through_outside_the_story_is_refused(tmp_path: Path) -> None:
-    for through in ("2025-01", "2022-12", "2024/10"):
+    for through in ("2026-01", "2022-12", "2024/10"):
         with pytest.raises(ValueError):
             write_demo_feeds(tmp_path, through=through)
 
@@ -207,3 +216,94 @@ def test_october_2024_tells_the_story(landing: Path) -> None:
     events = records(landing, "enterprise_registrations", "science_technology")
     net = Counter(r["event_type"] for r in events if r["period"].startswith("2024"))
     assert 90 <= net["高企认定"] - net["高企撤销"] <= 130  # T06 200: behind
+
+
+def files_and_times(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in root.rglob("*.*")
+    }
+
+
+def test_the_2024_part_of_the_longer_story_is_the_story_through_2024(
+    two_plan_years: Path, tmp_path: Path
+) -> None:
+    write_demo_feeds(tmp_path, through="2024-12")
+    longer = files_and_times(two_plan_years)
+    assert files_and_times(tmp_path) == {
+        name: kept for name, kept in longer.items() if Path(name).name[:5] in ("2023年", "2024年")
+    }
+
+
+# SHA-256 over every file of `write_demo_feeds(..., through="2024-12")` (path, bytes, mtime in
+# ns, in path order) as the code wrote them before the story had a 2025: taken from that code's
+# tree, so 2025's draws (from generators of their own) provably left 2023 and 2024 as they were.
+# The year-end 2024 stock of high-tech enterprises came with 2025 (its plan year owes it), so it
+# is not part of that tree.
+TWO_YEAR_STORY = "f74ec7ca966daca7186d94d130c2737d6ba807153fbb9a582b99161e860fd5cc"
+ADDED_WITH_2025 = "headline_statistics/science_technology/2024年12月高新技术企业总数.csv"
+
+
+def test_the_2023_and_2024_files_are_the_bytes_and_times_they_were_before_2025(
+    tmp_path: Path,
+) -> None:
+    write_demo_feeds(tmp_path, through="2024-12")
+    digest = hashlib.sha256()
+    for name, (data, mtime) in sorted(files_and_times(tmp_path).items()):
+        if name != ADDED_WITH_2025:
+            digest.update(name.encode() + data + str(mtime).encode())
+    assert digest.hexdigest() == TWO_YEAR_STORY
+
+
+def test_the_second_plan_is_the_office_s_file_for_2025(two_plan_years: Path) -> None:
+    folder = two_plan_years / "plans" / "supervision_office"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "2024年01月起执行工作计划考核目标.csv",
+        "2025年01月起执行工作计划考核目标.csv",
+    ]
+    plan = folder / "2025年01月起执行工作计划考核目标.csv"
+    # It arrives as it takes effect, in early January (the figures arrive the month after).
+    arrived = datetime.fromtimestamp(plan.stat().st_mtime, SHANGHAI)
+    assert (arrived.year, arrived.month, arrived.hour) == (2025, 1, 10) and 5 <= arrived.day <= 9
+    old = {
+        r["indicator_id"]: r for r in read_file(folder / "2024年01月起执行工作计划考核目标.csv")[1]
+    }
+    new = {r["indicator_id"]: r for r in read_file(plan)[1]}
+    assert {r["period"] for r in new.values()} == {"2025-01"}
+    # T07 dropped; T12 (growth of tourism revenue) redefined as the revenue itself, T22; T23 added.
+    assert old.keys() - new.keys() == {"T07", "T12"}
+    assert new.keys() - old.keys() == {"T22", "T23"}
+    assert (new["T22"]["measure"], new["T22"]["metric_code"]) == ("sum", "tourism_revenue_wan")
+    assert (old["T12"]["measure"], old["T12"]["metric_code"]) == ("growth", "tourism_revenue_wan")
+    # A kept id is the same measure, with its new target: most raised.
+    kept = old.keys() & new.keys()
+    for field in ("measure", "metric_code", "source_department", "comparator", "unit"):
+        assert all(old[i][field] == new[i][field] for i in kept), field
+    targets = {
+        i: (Decimal(old[i]["target_value"]), Decimal(new[i]["target_value"]))
+        for i in kept
+        if old[i]["target_value"]
+    }
+    raised = sorted(i for i, (before, after) in targets.items() if after > before)
+    lowered = sorted(i for i, (before, after) in targets.items() if after < before)
+    assert lowered == ["T03", "T14"] and len(raised) == 14
+
+
+def test_october_2025_tells_the_story(two_plan_years: Path) -> None:
+    """A few of the 2025 positions the scoring must find (pace by October is 10/12)."""
+    investment = [
+        r for r in records(two_plan_years, "projects", "investment") if r["period"] == "2025-10"
+    ]
+    assert len(investment) > 120 * 10 / 12 + 120 * 0.05  # T01 >120: ahead of pace
+    contracted = sum(float(r["contracted_amount_wan"]) for r in investment) / 10_000
+    assert contracted < 1100 * (10 / 12 - 0.05)  # T02 1100 亿: behind
+    centres = [
+        r["value_ytd"]
+        for r in records(two_plan_years, "headline_statistics", "human_resources")
+        if r["period"] == "2025-10" and r["metric_code"] == "industry_education_centres"
+    ]
+    assert centres == ["18"]  # T10 24: 0.75, behind
+    # The commerce bureau never sends its October list: T09 has no October figure.
+    folder = two_plan_years / "enterprise_registrations" / "commerce"
+    sent = sorted(p.name[:8] for p in folder.iterdir() if p.name.startswith("2025"))
+    assert sent == [f"2025年{m:02d}月" for m in range(1, 10)]

@@ -8,8 +8,8 @@ PASS ("healthy") for one on time or complete. A correction of an older month doe
 late department; the month it owed does. Freshness state is read through GraphQL
 (`assetNodes { freshnessStatusInfo }`), the same field the asset pages show.
 
-The deployment keeps 2024-11-20 as its judging date (as the demo does), so the sensors' runs judge
-on that day; `workplan refresh` with WORKPLAN_AS_OF_DATE judges on another.
+The deployment keeps 2024-11-20 as its judging date (as the demo keeps its own), so the sensors'
+runs judge on that day; `workplan refresh` with WORKPLAN_AS_OF_DATE judges on another.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 -- Which departments are late with their figures (数据缺报) on the evaluation date?
--- A department owes every month of 2024 in order (annual reporters owe December); the first
--- month missing is owed, due on the feed's due day of the following month.
+-- A department owes every month of the plan years on record in order (annual reporters owe
+-- December); the first month missing is owed, due on the feed's due day of the following month.
 select
     department,
     department_zh,

@@ -1,7 +1,8 @@
--- Which projects over 10 亿元 started in Q3 2024 (investment projects signed July to September)?
+-- Which projects over 10 亿元 started in Q3 (investment projects signed July to September)?
 -- An investment-attraction project (招商引资) starts when its agreement is signed; key projects
 -- (省市重点) carry only a year's planned investment, not a project size. Each month's file is
--- the department's whole register (a snapshot), so read the latest register, never sum months.
+-- the department's whole register of the year (a snapshot), so read the latest register, never
+-- sum months: Q3 is that register's year's.
 with
 latest_register as (
     select max(period) as period
@@ -22,7 +23,7 @@ final as (
     inner join latest_register as l on p.period = l.period
     where
         p.project_type = '招商引资'
-        and p.signed_on between date '2024-07-01' and date '2024-09-30'
+        and p.signed_on between make_date(year(l.period), 7, 1) and make_date(year(l.period), 9, 30)
         and p.contracted_amount_yi > 10
 )
 

@@ -1,4 +1,4 @@
-"""Demo department files: two years of seeded, deterministic submissions for every feed.
+"""Demo department files: three years of seeded, deterministic submissions for every feed.
 
 The pipeline is built for the files that the district's bureaus drop into a landing folder each
 month. Until real files arrive (and for tests, demos and benchmarks afterwards) this module writes
@@ -9,11 +9,15 @@ report rather than the template: the market regulation bureau's first 2024 month
 with a title, a two-row merged header, a 合计 row and a signed footer, and the culture and tourism
 bureau's GBK CSV with a title row, amounts in 元 with thousands separators and a 合计 row.
 
-The numbers tell a story the scoring has to get right on the October 2024 data, when the
-time-elapsed pace is 10/12: some targets are ahead of pace, some behind, and the growth targets
-are read against the 2023 files. The whole story (2023-01 to 2024-12) is drawn first and only the
-months up to `through` are written, so a shorter run writes a byte-identical subset of a longer one.
-All randomness comes from `random.Random` instances seeded from `seed`, never the global generator.
+The supervision office's plans are files too: the seed's 2024 plan (catalog/targets.csv) and a
+2025 plan of the demo's own making, with targets raised, one indicator dropped, one redefined and
+one added. The numbers tell a story the scoring has to get right on the October data of either
+plan year, when the time-elapsed pace is 10/12: some targets are ahead of pace, some behind, one
+department's file missing in 2025, and the growth targets are read against the year before. The
+whole story (2023-01 to 2025-12) is drawn first and only the months up to `through` are written,
+so a shorter run writes a byte-identical subset of a longer one. All randomness comes from
+`random.Random` instances seeded from `seed`, never the global generator; 2025 draws from
+generators of its own, so the 2023 and 2024 files are the bytes they were before it was added.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ import csv
 import io
 import os
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -41,7 +45,11 @@ from pipelines.files.reading import additive
 from pipelines.files.units import unit_factor
 from pipelines.settings import CATALOG_ROOT, TIMEZONE
 
-YEARS = (2023, 2024)
+# The story's years. The first two were drawn together, from one generator per feed and
+# department; each later year draws from generators of its own (`_rngs`), so a longer story never
+# changes a byte, or a time, of an earlier file. 2025 is the demo's second plan year.
+FIRST_YEARS = (2023, 2024)
+YEARS = (*FIRST_YEARS, 2025)
 Row = dict[str, object]
 
 
@@ -96,6 +104,8 @@ class Submission:
     rows: list[Row] = field(repr=False)
     encoding: str = "utf-8"
     report: Report | None = None
+    # Months after its own the file arrives: figures the month after; a plan as it takes effect.
+    arrives_after_months: int = 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,7 +131,7 @@ def write_demo_feeds(landing: Path, seed: int = 2024, through: str = "2024-10") 
 
 
 def _parse_month(text: str) -> Month:
-    """Read `through`; the story only covers 2023 and 2024, so later months cannot be written."""
+    """Read `through`; months outside the story's years cannot be written."""
     try:
         year, month = (int(part) for part in text.split("-"))
     except ValueError as exc:
@@ -158,15 +168,17 @@ def _write_submission(landing: Path, submission: Submission, seed: int) -> Path:
 
 
 def _delivery_time(seed: int, submission: Submission) -> datetime:
-    """10:00 Beijing time on the 5th-9th of the following month, when such files usually arrive.
+    """10:00 Beijing time on the 5th-9th of the following month, when such files usually arrive
+    (of the file's own month for one that arrives as it takes effect).
 
     Drawn from its own generator per file, so the data never depends on which files are written.
     """
     feed, department, month_label = submission.feed, submission.department, submission.month.label
     day = _rng(seed, "delivery", feed, department, month_label).randint(5, 9)
-    year, month = submission.month
-    following = Month(year + month // 12, month % 12 + 1)
-    return datetime(following.year, following.month, day, 10, tzinfo=ZoneInfo(TIMEZONE))
+    months = (
+        submission.month.year * 12 + submission.month.month - 1 + submission.arrives_after_months
+    )
+    return datetime(months // 12, months % 12 + 1, day, 10, tzinfo=ZoneInfo(TIMEZONE))
 
 
 def _cell_text(value: object) -> str:
@@ -312,6 +324,14 @@ def _rng(seed: int, *parts: str) -> random.Random:
     return random.Random("/".join((str(seed), *parts)))  # noqa: S311
 
 
+def _rngs(seed: int, *parts: str, first: random.Random | None = None) -> dict[int, random.Random]:
+    """A series' generators by year: the first years share `_rng(seed, *parts)` as they always
+    did (or `first`, where several series drew from one in turn), each later year has its own,
+    so drawing it never moves an earlier year's draws."""
+    first = first or _rng(seed, *parts)
+    return {year: first if year in FIRST_YEARS else _rng(seed, *parts, str(year)) for year in YEARS}
+
+
 def _spread(rng: random.Random, total: int, weights: Sequence[float]) -> list[int]:
     """Split `total` events over months by weight, at least one per month."""
     counts = [1] * len(weights)
@@ -354,9 +374,12 @@ def _brand(rng: random.Random) -> str:
 
 # Signings peak at the Harbin fair in June and in the year-end push.
 _SIGNING_WEIGHTS = (5, 4, 8, 9, 10, 14, 8, 8, 9, 9, 9, 12)
+# Signings of a year after the first: by the end of October, and in November and December.
+_SIGNED = {2024: (95, 18), 2025: (110, 20)}
 # Contracted amount of the projects signed January-October (万元): 780 亿 in 2024.
-_CONTRACTED_BY_OCTOBER = {2023: 6_300_000, 2024: 7_800_000}
-_UTILISED_GROWTH_2024 = 1.22
+_CONTRACTED_BY_OCTOBER = {2023: 6_300_000, 2024: 7_800_000, 2025: 8_200_000}
+# Utilised capital of each month against the same month a year before.
+_UTILISED_GROWTH = {2024: 1.22, 2025: 1.17}
 _CITIES = ("北京", "上海", "深圳", "广州", "杭州", "苏州", "天津", "南京", "青岛", "大连", "哈尔滨")
 _FOREIGN_INVESTORS = (
     "新加坡{}投资控股有限公司",
@@ -399,51 +422,61 @@ def _investment_projects(seed: int) -> list[Submission]:
 
     2023: about 90 signings. 2024: about 95 by October (T01 >100, ahead of pace), 780 亿 contracted
     (T02 1000 亿, a little behind), utilised capital running 22% above 2023 (T03 +20%, on pace).
+    2025: about 110 by October (T01 >120, ahead), 820 亿 (T02 1100 亿, behind), utilised capital
+    17% above 2024 (T03 +15%, ahead).
     """
-    rng = _rng(seed, "projects", "investment")
-    submissions: list[Submission] = []
-    utilised_2023 = [0.0] * 12
-    for year in YEARS:
-        if year == 2023:
-            counts = _spread(rng, 90 + rng.randint(-2, 2), _SIGNING_WEIGHTS)
-        else:
-            counts = _spread(rng, 95 + rng.randint(-2, 2), _SIGNING_WEIGHTS[:10])
-            counts += _spread(rng, 18 + rng.randint(-2, 2), _SIGNING_WEIGHTS[10:])
-        dates = sorted(
-            _day_in(rng, Month(year, m), working_days=True)
-            for m, count in enumerate(counts, start=1)
-            for _ in range(count)
-        )
-        projects = [_signing(rng, year, n, day) for n, day in enumerate(dates, start=1)]
-        _scale_contracted(projects, _CONTRACTED_BY_OCTOBER[year] * rng.uniform(0.99, 1.01))
-        if year == 2023:
-            _accrue_utilised(rng, projects, targets=None)
-            utilised_2023 = [sum(p.utilised[m] for p in projects) for m in range(12)]
-        else:
-            targets = [
-                total * _UTILISED_GROWTH_2024 * rng.uniform(0.99, 1.01) for total in utilised_2023
-            ]
-            _accrue_utilised(rng, projects, targets)
-        for m in range(1, 13):
-            month = Month(year, m)
-            rows = [
-                {
-                    "period": month.label,
-                    "project_code": p.code,
-                    "project_name": p.name,
-                    "project_type": "招商引资",
-                    "investor": p.investor,
-                    "capital_source": p.source,
-                    "signed_on": p.signed_on,
-                    "contracted_amount_wan": p.amount,
-                    "utilised_capital_ytd_wan": round(p.utilised[m - 1], 2),
-                }
-                for p in projects
-                if p.signed_on <= month.end
-            ]
-            name = f"{month.zh}招商引资项目台账.csv"
-            submissions.append(Submission("projects", "investment", month, name, rows))
-    return submissions
+    rngs = _rngs(seed, "projects", "investment")
+    rng = rngs[YEARS[0]]
+    counts = _spread(rng, 90 + rng.randint(-2, 2), _SIGNING_WEIGHTS)
+    projects = {YEARS[0]: _year_signings(rng, YEARS[0], counts)}
+    _accrue_utilised(rng, projects[YEARS[0]], targets=None)
+    for year in YEARS[1:]:
+        rng = rngs[year]
+        by_october, after_october = _SIGNED[year]
+        counts = _spread(rng, by_october + rng.randint(-2, 2), _SIGNING_WEIGHTS[:10])
+        counts += _spread(rng, after_october + rng.randint(-2, 2), _SIGNING_WEIGHTS[10:])
+        projects[year] = _year_signings(rng, year, counts)
+        before = [sum(p.utilised[m] for p in projects[year - 1]) for m in range(12)]
+        growth = _UTILISED_GROWTH[year]
+        targets = [total * growth * rng.uniform(0.99, 1.01) for total in before]
+        _accrue_utilised(rng, projects[year], targets)
+    return [
+        _investment_register(Month(year, m), projects[year]) for year in YEARS for m in range(1, 13)
+    ]
+
+
+def _year_signings(rng: random.Random, year: int, counts: list[int]) -> list[_Signing]:
+    """A year's signings, `counts[m]` in month m+1, numbered by date, their contracted amounts
+    scaled to the year's January-October total."""
+    dates = sorted(
+        _day_in(rng, Month(year, m), working_days=True)
+        for m, count in enumerate(counts, start=1)
+        for _ in range(count)
+    )
+    projects = [_signing(rng, year, n, day) for n, day in enumerate(dates, start=1)]
+    _scale_contracted(projects, _CONTRACTED_BY_OCTOBER[year] * rng.uniform(0.99, 1.01))
+    return projects
+
+
+def _investment_register(month: Month, projects: list[_Signing]) -> Submission:
+    """The month's register: every project of the year signed by the month's end."""
+    rows = [
+        {
+            "period": month.label,
+            "project_code": p.code,
+            "project_name": p.name,
+            "project_type": "招商引资",
+            "investor": p.investor,
+            "capital_source": p.source,
+            "signed_on": p.signed_on,
+            "contracted_amount_wan": p.amount,
+            "utilised_capital_ytd_wan": round(p.utilised[month.month - 1], 2),
+        }
+        for p in projects
+        if p.signed_on <= month.end
+    ]
+    name = f"{month.zh}招商引资项目台账.csv"
+    return Submission("projects", "investment", month, name, rows)
 
 
 def _signing(rng: random.Random, year: int, number: int, signed_on: date) -> _Signing:
@@ -474,7 +507,7 @@ def _accrue_utilised(
     """Capital arrives month by month after signing; cumulative, so it never decreases.
 
     With `targets`, each month's arrivals are scaled so the register total meets that month's
-    target, which is how 2024 is tied to 2023 (same months, +22%).
+    target, which is how a year is tied to the one before (same months, +22% in 2024).
     """
     rates = [0.0 if rng.random() < 0.15 else rng.uniform(0.004, 0.03) for _ in projects]
     previous_total = 0.0
@@ -502,8 +535,8 @@ def _accrue_utilised(
 _CONSTRUCTION = (0.01, 0.01, 0.03, 0.08, 0.12, 0.13, 0.13, 0.13, 0.12, 0.10, 0.08, 0.06)
 _START_WEIGHTS = {3: 4, 4: 14, 5: 16, 6: 12, 7: 9, 8: 7, 9: 6, 10: 4}
 # Newly started by the end of October, and investment completed by then (万元).
-_STARTED_BY_OCTOBER = {2023: 70, 2024: 72}
-_COMPLETED_BY_OCTOBER = {2023: 1_180_000, 2024: 1_300_000}
+_STARTED_BY_OCTOBER = {2023: 70, 2024: 72, 2025: 96}
+_COMPLETED_BY_OCTOBER = {2023: 1_180_000, 2024: 1_300_000, 2025: 1_550_000}
 _PLACES = ("松北", "利民", "对青山", "松浦", "万宝", "科技创新城", "深哈产业园", "太阳岛", "前进")
 _WORKS = (
     "道路工程",
@@ -553,10 +586,12 @@ def _key_projects(seed: int) -> list[Submission]:
 
     A year's list holds projects continuing from earlier years, projects starting this year and
     approved ones that start next year. 2024: about 72 newly started by October (T04 >=100,
-    behind pace) and 130 亿 completed by October (T05 150 亿, ahead of pace). A project approved
-    for a start it missed keeps its earlier code, so counting must use the start date.
+    behind pace) and 130 亿 completed by October (T05 150 亿, on pace); 2025: about 96 (T04 >=110,
+    on pace) and 155 亿 (T05 170 亿, ahead). A project approved for a start it missed keeps its
+    earlier code, so counting must use the start date.
     """
-    rng = _rng(seed, "projects", "development_reform")
+    rngs = _rngs(seed, "projects", "development_reform")
+    rng = rngs[YEARS[0]]
     names = _UniqueNames()
     continuing: list[_KeyProject] = []
     for year in (2021, 2022):
@@ -571,6 +606,7 @@ def _key_projects(seed: int) -> list[Submission]:
     ]
     submissions: list[Submission] = []
     for year in YEARS:
+        rng = rngs[year]
         new = _new_key_projects(rng, names, year, _STARTED_BY_OCTOBER[year] - len(carried))
         started = carried + [p for p in new if p.started_on.year == year]
         waiting = [p for p in new if p.started_on.year > year]
@@ -665,7 +701,12 @@ def _key_project_snapshots(
 
 # Fewer registrations around the Spring Festival and in winter.
 _REGISTRATION_WEIGHTS = (6, 5, 9, 9, 9.5, 9.5, 9, 9, 9, 8, 8, 8)
-_NEW_REGISTRATIONS = {2023: 10_000, 2024: 11_000}
+_NEW_REGISTRATIONS = {2023: 10_000, 2024: 11_000, 2025: 13_000}
+# 高企认定 and 高企撤销 a month (ranges drawn from), and the choices of 外贸备案 a month.
+_HIGH_TECH_A_MONTH = {2023: ((9, 15), (1, 4)), 2024: ((11, 17), (2, 4)), 2025: ((13, 19), (2, 4))}
+_TRADE_FILINGS_A_MONTH = {2023: (2, 2, 3), 2024: (3, 3, 4), 2025: (3, 4, 4)}
+# Files a clerk never sends: the commerce bureau's October 2025 list (数据缺报 in the demo).
+_NOT_SENT = {("commerce", Month(2025, 10))}
 # Harbin district codes in the credit code: 松北 (the New Area's core), 平房, 呼兰, city level.
 _REGIONS = ("230109", "230108", "230111", "230100")
 _REGION_WEIGHTS = (6, 1.5, 1, 1.5)
@@ -692,27 +733,38 @@ _TRADE_MIX = (0, 60, 30, 0, 0, 0, 0, 0, 0, 0, 10)
 def _enterprise_registrations(seed: int) -> list[Submission]:
     """Each month each department sends that month's events only (a flow).
 
-    新登记 about 10,000 in 2023 and 11,000 a year in 2024 (T08, ahead); 高企认定 about 14 and
-    高企撤销 about 3 a month in 2024 (T06 net 200, behind); 外贸备案 3-4 a month (T09 30, met).
-    Credit codes are unique across all three departments.
+    新登记 about 10,000 in 2023, 11,000 a year in 2024 (T08, ahead) and 13,000 in 2025 (T08
+    12,000, ahead); 高企认定 about 14 and 高企撤销 about 3 a month in 2024 (T06 net 200, behind),
+    16 and 3 in 2025 (T06 220, behind); 外贸备案 3-4 a month (T09 30, met in 2024; 40 in 2025, when
+    the commerce bureau never sends its October file: 数据缺报). Credit codes are unique across
+    all three departments.
     """
     issued: set[str] = set()
     submissions: list[Submission] = []
+    senders = ("market_regulation", "science_technology", "commerce")
+    rngs = {
+        department: _rngs(seed, "enterprise_registrations", department) for department in senders
+    }
 
     def month_files(
         department: str,
         words: str,
         draw: Callable[[random.Random, Month], list],
-        report: Callable[[Month], Report | None] = lambda month: None,
+        report: Callable[[Month], Report | None] | None,
+        years: Sequence[int],
     ):
-        rng = _rng(seed, "enterprise_registrations", department)
         for month in MONTHS:
+            if month.year not in years:
+                continue
+            rng = rngs[department][month.year]
             events = draw(rng, month)
             rows = [
                 _registration_row(rng, issued, month, event_type, mix) for event_type, mix in events
             ]
+            if (department, month) in _NOT_SENT:
+                continue
             rows.sort(key=lambda row: (row["event_date"], row["credit_code"]))
-            shaped = report(month)
+            shaped = report(month) if report else None
             name = f"{month.zh}{words}{'.xlsx' if shaped else '.csv'}"
             submissions.append(
                 Submission("enterprise_registrations", department, month, name, rows, report=shaped)
@@ -728,17 +780,25 @@ def _enterprise_registrations(seed: int) -> list[Submission]:
         return [("新登记", _MARKET_MIX)] * count
 
     def high_tech(rng: random.Random, month: Month) -> list:
-        certified = rng.randint(9, 15) if month.year == 2023 else rng.randint(11, 17)
-        revoked = rng.randint(1, 4) if month.year == 2023 else rng.randint(2, 4)
+        certified, revoked = _HIGH_TECH_A_MONTH[month.year]
+        certified = rng.randint(*certified)
+        revoked = rng.randint(*revoked)
         return [("高企认定", _HIGH_TECH_MIX)] * certified + [("高企撤销", _HIGH_TECH_MIX)] * revoked
 
     def trade_filings(rng: random.Random, month: Month) -> list:
-        count = rng.choice((2, 2, 3) if month.year == 2023 else (3, 3, 4))
+        count = rng.choice(_TRADE_FILINGS_A_MONTH[month.year])
         return [("外贸备案", _TRADE_MIX)] * count
 
-    month_files("market_regulation", "新登记企业情况", new_registrations, _market_report)
-    month_files("science_technology", "高新技术企业认定及撤销名单", high_tech)
-    month_files("commerce", "新增外贸备案企业名单", trade_filings)
+    files = (
+        ("market_regulation", "新登记企业情况", new_registrations, _market_report),
+        ("science_technology", "高新技术企业认定及撤销名单", high_tech, None),
+        ("commerce", "新增外贸备案企业名单", trade_filings, None),
+    )
+    # The later years only after every department's first years: the codes issued are shared,
+    # so a later code drawn first could turn an earlier draw away.
+    for years in (FIRST_YEARS, YEARS[len(FIRST_YEARS) :]):
+        for department, words, draw, report in files:
+            month_files(department, words, draw, report, years)
     return submissions
 
 
@@ -809,33 +869,39 @@ _AREAS = {
     "工业旅游": (10_000, _STEADY, 50),
     "其他": (80_000, _WINTER_AND_SUMMER, 100),
 }
-_TOURISM_GROWTH_2024 = {"visitors": 1.28, "revenue": 1.35}
+# Each month's visitors and revenue against the same month a year before.
+_TOURISM_GROWTH = {
+    2024: {"visitors": 1.28, "revenue": 1.35},
+    2025: {"visitors": 1.1, "revenue": 1.12},
+}
 
 
 def _tourism_revenue(seed: int) -> list[Submission]:
     """Monthly visitors and revenue per scenic area, peaking in winter with a smaller summer peak.
 
-    Each 2024 month earns about 1.35 times the same month of 2023 (T12 +30%, ahead). The ice
-    park is closed outside the winter season and reports zeros, as the bureau's template keeps it.
+    Each 2024 month earns about 1.35 times the same month of 2023 (T12 +30%, ahead); each 2025
+    month 1.12 times 2024's, which puts the year's revenue to October at about 100,000 万元 (T22
+    120,000 万元, on pace). The ice park is closed outside the winter season and reports zeros,
+    as the bureau's template keeps it.
     """
-    rng = _rng(seed, "tourism_revenue", "culture_tourism")
-    base: dict[tuple[str, int], tuple[int, float]] = {}
+    rngs = _rngs(seed, "tourism_revenue", "culture_tourism")
+    drawn: dict[tuple[str, Month], tuple[int, float]] = {}
     submissions = []
     for month in MONTHS:
+        rng = rngs[month.year]
         rows = []
         for area, (visitors_per_month, season, spending) in _AREAS.items():
-            if month.year == 2023:
+            if month.year == YEARS[0]:
                 visitors = round(
                     visitors_per_month * season[month.month - 1] * rng.uniform(0.93, 1.07)
                 )
                 revenue = visitors * spending * rng.uniform(0.9, 1.1) / 10_000
-                base[area, month.month] = (visitors, revenue)
             else:
-                visitors_2023, revenue_2023 = base[area, month.month]
-                visitors = round(
-                    visitors_2023 * _TOURISM_GROWTH_2024["visitors"] * rng.uniform(0.96, 1.04)
-                )
-                revenue = revenue_2023 * _TOURISM_GROWTH_2024["revenue"] * rng.uniform(0.96, 1.04)
+                visitors_before, revenue_before = drawn[area, Month(month.year - 1, month.month)]
+                growth = _TOURISM_GROWTH[month.year]
+                visitors = round(visitors_before * growth["visitors"] * rng.uniform(0.96, 1.04))
+                revenue = revenue_before * growth["revenue"] * rng.uniform(0.96, 1.04)
+            drawn[area, month] = (visitors, revenue)
             rows.append(
                 {
                     "period": month.label,
@@ -872,7 +938,10 @@ def _tourism_report(month: Month) -> Report:
 # school_places: the education bureau (Excel)
 # ---------------------------------------------------------------------------------------------
 
-_DELIVERED_BY_OCTOBER = {2023: (4_650, 4_950), 2024: (5_050, 5_350)}
+# Places delivered on time (by October) in a year, and those of the next year's schools already
+# on the register a year ahead.
+_DELIVERED_BY_OCTOBER = {2023: (4_650, 4_950), 2024: (5_050, 5_350), 2025: (4_500, 4_800)}
+_LISTED_A_YEAR_AHEAD = (2_400, 3_000)
 _ORDINALS = tuple("一二三四五六七八九十") + tuple(f"十{n}" for n in "一二三四五六七八九")
 _SCHOOL_PLACES = ("松北", "利民", "对青山", "松浦", "万宝", "前进", "乐业")
 # How a new school of each stage tends to be named: numbered, after its place, or 实验.
@@ -897,44 +966,57 @@ def _school_places(seed: int) -> list[Submission]:
 
     Each year's register holds the projects due that year (most open in August or September,
     before term) and those due the next year already under construction. 2024: about 5,200
-    places delivered by October (T13 5,800), one late project opening in December.
+    places delivered by October (T13 5,800), one late project opening in December; 2025: about
+    4,650 (T13 6,000, behind).
     """
-    rng = _rng(seed, "school_places", "education")
+    rngs = _rngs(seed, "school_places", "education")
     names = _UniqueNames()
     due: dict[int, list[_School]] = {}
-    for year in YEARS:
-        low, high = _DELIVERED_BY_OCTOBER[year]
-        on_time = _schools_until(rng, names, year, low, high)
-        on_time[0].planned = date(year, 2, 28)  # one opens for the spring term
-        for school in on_time:
-            school.delivered = school.planned + timedelta(days=rng.randint(-20, 8))
-        # One school (any single school has 300-900 places) misses the autumn term.
-        late = _schools_until(rng, names, year, 300, 900)
-        late[0].delivered = date(year, 12, rng.randint(1, 20))
-        due[year] = on_time + late
-    due[2025] = _schools_until(rng, names, 2025, 2_400, 3_000)
     submissions = []
-    for year in YEARS:
-        following = due[year + 1]
-        register = due[year] + rng.sample(following, k=len(following) // 2 + 1)
-        for m in range(1, 13):
-            month = Month(year, m)
-            rows = [
-                {
-                    "period": month.label,
-                    "school_project": s.name,
-                    "stage": s.stage,
-                    "places": s.places,
-                    "planned_delivery_on": s.planned,
-                    "delivered_on": s.delivered
-                    if s.delivered and s.delivered <= month.end
-                    else None,
-                }
-                for s in register
-            ]
-            name = f"{month.zh}新增义务教育学位情况.xlsx"
-            submissions.append(Submission("school_places", "education", month, name, rows))
+    for years in (FIRST_YEARS, YEARS[len(FIRST_YEARS) :]):
+        for year in years:
+            due[year] = _year_schools(rngs[year], names, year, due.get(year, []))
+        last = years[-1]
+        due[last + 1] = _schools_until(rngs[last], names, last + 1, *_LISTED_A_YEAR_AHEAD)
+        for year in years:
+            following = due[year + 1]
+            register = due[year] + rngs[year].sample(following, k=len(following) // 2 + 1)
+            for m in range(1, 13):
+                month = Month(year, m)
+                rows = [
+                    {
+                        "period": month.label,
+                        "school_project": s.name,
+                        "stage": s.stage,
+                        "places": s.places,
+                        "planned_delivery_on": s.planned,
+                        "delivered_on": s.delivered
+                        if s.delivered and s.delivered <= month.end
+                        else None,
+                    }
+                    for s in register
+                ]
+                name = f"{month.zh}新增义务教育学位情况.xlsx"
+                submissions.append(Submission("school_places", "education", month, name, rows))
     return submissions
+
+
+def _year_schools(
+    rng: random.Random, names: _UniqueNames, year: int, listed: list[_School]
+) -> list[_School]:
+    """The schools due in `year`: those `listed` a year ahead and more, delivering the year's
+    places on time (one for the spring term, the rest before the autumn term), and one late."""
+    low, high = _DELIVERED_BY_OCTOBER[year]
+    ahead = sum(school.places for school in listed)
+    more = _schools_until(rng, names, year, low - ahead, high - ahead)
+    more[0].planned = date(year, 2, 28)  # one opens for the spring term
+    on_time = listed + more
+    for school in on_time:
+        school.delivered = school.planned + timedelta(days=rng.randint(-20, 8))
+    # One school (any single school has 300-900 places) misses the autumn term.
+    late = _schools_until(rng, names, year, 300, 900)
+    late[0].delivered = date(year, 12, rng.randint(1, 20))
+    return on_time + late
 
 
 def _schools_until(
@@ -982,10 +1064,10 @@ class _Metric:
     unit: str
     annual_2023: float  # full-year 2023 value
     weights: Sequence[float]  # seasonal shares, Jan..Dec (zeros for months not reported)
-    ratio_2024: float  # value of 2024 over the same months of 2023
+    ratios: Mapping[int, float]  # by year: its value over the same months of the year before
     noise: float  # half-width of the month-to-month wobble of that ratio
-    growth_2023: float | None = None  # reported growth (comparable prices), when reported
-    growth_2024: float | None = None
+    # Reported growth (comparable prices) by year, when reported.
+    growth: Mapping[int, float] = field(default_factory=dict)
 
 
 _STATISTICS = (
@@ -997,10 +1079,9 @@ _STATISTICS = (
         weights=(0, 0, 20, 0, 0, 25, 0, 0, 26, 0, 0, 29),
         # Real growth 6.3%, but prices fell in 2024, so the nominal value grows less: this is
         # why comparable-price growth is read from the bureau and not computed from values.
-        ratio_2024=1.051,
+        ratios={2024: 1.051, 2025: 1.048},
         noise=0.002,
-        growth_2023=5.9,
-        growth_2024=6.3,
+        growth={2023: 5.9, 2024: 6.3, 2025: 5.8},
     ),
     _Metric(
         code="industrial_value_added",
@@ -1008,10 +1089,9 @@ _STATISTICS = (
         unit="亿元",
         annual_2023=210,
         weights=(7, 7, 8.5, 8.5, 8.5, 8.5, 8, 8, 8.5, 9, 9, 9.5),
-        ratio_2024=1.081,
+        ratios={2024: 1.081, 2025: 1.09},
         noise=0.003,
-        growth_2023=8.3,
-        growth_2024=10.1,
+        growth={2023: 8.3, 2024: 10.1, 2025: 10.6},
     ),
     _Metric(
         code="fixed_asset_investment",
@@ -1019,7 +1099,7 @@ _STATISTICS = (
         unit="亿元",
         annual_2023=560,
         weights=_CONSTRUCTION,
-        ratio_2024=1.103,
+        ratios={2024: 1.103, 2025: 1.1},
         noise=0.002,
     ),
     _Metric(
@@ -1028,7 +1108,7 @@ _STATISTICS = (
         unit="亿元",
         annual_2023=350,
         weights=(9, 8.5, 8, 8, 8.5, 8, 8, 8, 8.5, 9, 8.5, 9),
-        ratio_2024=1.072,
+        ratios={2024: 1.072, 2025: 1.081},
         noise=0.002,
     ),
     _Metric(
@@ -1037,7 +1117,7 @@ _STATISTICS = (
         unit="亿元",
         annual_2023=150,
         weights=(7.5, 7, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 9),
-        ratio_2024=1.25,
+        ratios={2024: 1.25, 2025: 1.18},
         noise=0.01,
     ),
     _Metric(
@@ -1046,10 +1126,9 @@ _STATISTICS = (
         unit="元",
         annual_2023=39_800,
         weights=(0, 0, 28, 0, 0, 22, 0, 0, 24, 0, 0, 26),
-        ratio_2024=1.061,
+        ratios={2024: 1.061, 2025: 1.058},
         noise=0.002,
-        growth_2023=5.6,
-        growth_2024=6.1,
+        growth={2023: 5.6, 2024: 6.1, 2025: 5.9},
     ),
 )
 _BUDGET_REVENUE = _Metric(
@@ -1059,28 +1138,30 @@ _BUDGET_REVENUE = _Metric(
     annual_2023=68,
     # Tax comes in early in the year (year-end settlements), hence January's weight.
     weights=(12, 7, 9, 10, 9, 8, 8, 7, 7, 8, 7, 8),
-    ratio_2024=1.062,
+    ratios={2024: 1.062, 2025: 1.066},
     noise=0.002,
 )
 
 
-def _metric_rows(rng: random.Random, metric: _Metric) -> dict[Month, Row]:
-    """One cumulative row per reported month of 2023 and 2024 (1-N月累计)."""
+def _metric_rows(rngs: Mapping[int, random.Random], metric: _Metric) -> dict[Month, Row]:
+    """One cumulative row per reported month of every year (1-N月累计), each year's value the
+    same months of the year before times its ratio."""
+    rng = rngs[YEARS[0]]
     annual = metric.annual_2023 * rng.uniform(0.98, 1.02)
-    cumulative_2023 = _cumulative(rng, annual, [w or 1e-9 for w in metric.weights])
+    first = _cumulative(rng, annual, [w or 1e-9 for w in metric.weights])
+    values = {Month(YEARS[0], m): value for m, value in enumerate(first, start=1)}
     rows: dict[Month, Row] = {}
     previous = 0.0
     for month in MONTHS:
-        base = cumulative_2023[month.month - 1]
-        if month.year == 2023:
-            value, growth = base, metric.growth_2023
-        else:
+        rng = rngs[month.year]
+        if month.year != YEARS[0]:
             if month.month == 1:
                 previous = 0.0
-            ratio = metric.ratio_2024 + rng.uniform(-metric.noise, metric.noise)
-            value = max(previous, base * ratio)
-            previous = value
-            growth = metric.growth_2024
+            ratio = metric.ratios[month.year] + rng.uniform(-metric.noise, metric.noise)
+            values[month] = previous = max(
+                previous, values[Month(month.year - 1, month.month)] * ratio
+            )
+        value, growth = values[month], metric.growth.get(month.year)
         if not metric.weights[month.month - 1]:
             continue
         if growth is not None:
@@ -1102,11 +1183,18 @@ def _headline_statistics(seed: int) -> list[Submission]:
 
     2024 against the same months of 2023: retail sales +7.2% (T17 8%±0.5, below the band),
     fixed-asset investment +10.3% (T18, in band), imports and exports +25% (T14 30%, behind);
-    GDP (6.3%) and industrial value added (10.1%) as reported comparable-price growth.
+    GDP (6.3%) and industrial value added (10.1%) as reported comparable-price growth. 2025
+    against 2024: retail sales +8.1% (T17, in band), fixed-asset investment +10% (T18 12%±0.5,
+    below the band), imports and exports +18% (T14 20%, behind; about 181 亿 to October, T23 220
+    亿, on pace), GDP 5.8% (T19 6.5%±0.5, below) and industrial value added 10.6% (T20 10%, ahead).
     The statistics bureau saves its files in GBK, as Excel on a Chinese Windows does.
     """
-    rng = _rng(seed, "headline_statistics", "statistics")
-    series = [_metric_rows(rng, metric) for metric in _STATISTICS]
+    parts = ("headline_statistics", "statistics")
+    first = _rng(seed, *parts)
+    series = [
+        _metric_rows(_rngs(seed, *parts, metric.code, first=first), metric)
+        for metric in _STATISTICS
+    ]
     return [
         Submission(
             "headline_statistics",
@@ -1121,8 +1209,9 @@ def _headline_statistics(seed: int) -> list[Submission]:
 
 
 def _budget_revenue(seed: int) -> list[Submission]:
-    """The finance bureau's monthly revenue, about 6.2% above 2023 (T15 6%±0.5, met)."""
-    rows = _metric_rows(_rng(seed, "headline_statistics", "finance"), _BUDGET_REVENUE)
+    """The finance bureau's monthly revenue, about 6.2% above 2023 (T15 6%±0.5, met) and 6.6%
+    above 2024 (T15 6.5%±0.5, in band)."""
+    rows = _metric_rows(_rngs(seed, "headline_statistics", "finance"), _BUDGET_REVENUE)
     return [
         Submission(
             "headline_statistics", "finance", m, f"{m.zh}一般公共预算收入完成情况.csv", [rows[m]]
@@ -1132,13 +1221,14 @@ def _budget_revenue(seed: int) -> list[Submission]:
 
 
 def _level_rows(
-    rng: random.Random, code: str, name: str, unit: str, anchors: dict[Month, int]
+    rngs: Mapping[int, random.Random], code: str, name: str, unit: str, anchors: dict[Month, int]
 ) -> dict[Month, Row]:
     """A month-end level reached in batches: it moves toward the next anchor every month or two."""
     points = sorted(anchors.items())
     rows: dict[Month, Row] = {}
     level = points[0][1]
     for month in MONTHS:
+        rng = rngs[month.year]
         after = next((p for p in points if p[0] >= month), points[-1])
         before = max((p for p in points if p[0] < month), default=points[0])
         if month in anchors or rng.random() < 0.5:
@@ -1156,22 +1246,25 @@ def _level_rows(
 
 
 def _industry_education(seed: int) -> list[Submission]:
-    """Practice centres (about 14 by October 2024, T10 20) and enterprises (about 35, T11 40)."""
-    rng = _rng(seed, "headline_statistics", "human_resources")
-    start, last_2023, october, last_2024 = Month(2023, 1), MONTHS[11], Month(2024, 10), MONTHS[-1]
+    """Practice centres (about 14 by October 2024, T10 20; 18 by October 2025, T10 24, both
+    behind) and enterprises (about 35, T11 40, on pace; 46, T11 50, ahead)."""
+    parts = ("headline_statistics", "human_resources")
+    first = _rng(seed, *parts)
+    start, october_2024, october_2025 = Month(2023, 1), Month(2024, 10), Month(2025, 10)
+    last_2023, last_2024, last_2025 = (Month(year, 12) for year in YEARS)
     centres = _level_rows(
-        rng,
+        _rngs(seed, *parts, "industry_education_centres", first=first),
         "industry_education_centres",
         "产教融合实践中心",
         "个",
-        {start: 0, last_2023: 6, october: 14, last_2024: 16},
+        {start: 0, last_2023: 6, october_2024: 14, last_2024: 16, october_2025: 18, last_2025: 22},
     )
     enterprises = _level_rows(
-        rng,
+        _rngs(seed, *parts, "industry_education_enterprises", first=first),
         "industry_education_enterprises",
         "产教融合型企业",
         "家",
-        {start: 0, last_2023: 18, october: 35, last_2024: 38},
+        {start: 0, last_2023: 18, october_2024: 35, last_2024: 38, october_2025: 46, last_2025: 50},
     )
     return [
         Submission(
@@ -1189,13 +1282,15 @@ def _industry_education(seed: int) -> list[Submission]:
 _FIELD_AREA = {
     2023: (0, 0, 0, 800, 2_400, 3_200, 3_200, 3_200, 3_200, 3_200, 3_200, 3_200),
     2024: (0, 0, 1_500, 4_800, 8_900, 10_500, 10_500, 10_500, 10_500, 10_500, 10_500, 10_500),
+    2025: (0, 0, 2_000, 6_500, 12_000, 15_600, 15_600, 15_600, 15_600, 15_600, 15_600, 15_600),
 }
 
 
 def _demonstration_field(seed: int) -> list[Submission]:
-    """The agriculture bureau's 龙江一号 field: about 10,500 亩 from June 2024 (T21 10,000, met)."""
-    rng = _rng(seed, "headline_statistics", "agriculture")
-    jitter = {year: rng.uniform(0.98, 1.02) for year in YEARS}
+    """The agriculture bureau's 龙江一号 field: about 10,500 亩 from June 2024 (T21 10,000, met),
+    15,600 亩 from June 2025 (T21 15,000, met)."""
+    rngs = _rngs(seed, "headline_statistics", "agriculture")
+    jitter = {year: rngs[year].uniform(0.98, 1.02) for year in YEARS}
     submissions = []
     for month in MONTHS:
         area = round(_FIELD_AREA[month.year][month.month - 1] * jitter[month.year], -1)
@@ -1211,18 +1306,29 @@ def _demonstration_field(seed: int) -> list[Submission]:
     return submissions
 
 
+# The stock of high-tech enterprises at each year end: 1,398 at the end of 2023, and 1,523 at
+# the end of 2024 (1,398 and the year's net increase of 125, T07's final figure).
+_HIGH_TECH_STOCK = {2023: 1398, 2024: 1523}
+
+
 def _high_tech_stock(seed: int) -> list[Submission]:
-    """The stock of high-tech enterprises, reported once a year: 1,398 at the end of 2023 (T07)."""
-    month = Month(2023, 12)
-    row = {
-        "period": month.label,
-        "metric_code": "high_tech_stock",
-        "metric_name": "高新技术企业总数",
-        "value_ytd": 1398,
-        "unit": "家",
-    }
-    name = f"{month.zh}高新技术企业总数.csv"
-    return [Submission("headline_statistics", "science_technology", month, name, [row])]
+    """The stock of high-tech enterprises, reported once a year for December (T07's baseline)."""
+    del seed  # reported, not drawn
+    submissions = []
+    for year, stock in _HIGH_TECH_STOCK.items():
+        month = Month(year, 12)
+        row = {
+            "period": month.label,
+            "metric_code": "high_tech_stock",
+            "metric_name": "高新技术企业总数",
+            "value_ytd": stock,
+            "unit": "家",
+        }
+        name = f"{month.zh}高新技术企业总数.csv"
+        submissions.append(
+            Submission("headline_statistics", "science_technology", month, name, [row])
+        )
+    return submissions
 
 
 # The seed's plan: the district's 2024 work plan's 21 targets, every version, as the supervision
@@ -1230,36 +1336,121 @@ def _high_tech_stock(seed: int) -> list[Submission]:
 SEED_PLAN = CATALOG_ROOT / "targets.csv"
 PLAN_FEED, PLAN_OFFICE = "plans", "supervision_office"
 
+# The demo's second plan year, of its own making: the seed's plan carried into the next year as
+# the office would write it. An indicator that is the same measure keeps its id, with its new
+# target and words (most raised; T03 and T14 lowered; T16, T17 and T19 as before); T07 (the stock
+# of high-tech enterprises) is dropped, its net increase (T06) kept; T12's growth of tourism
+# revenue is redefined as the revenue itself, a measure of its own, so a new id (T22); T23, the
+# imports and exports amount, is added beside their growth (T14).
+NEXT_PLAN_YEAR = 2025
+_NEXT_TARGETS: dict[str, tuple[float | None, str]] = {
+    "T01": (120, "力争全年招商引资项目数量突破120个"),
+    "T02": (1100, "协议引资额达到1100亿元"),
+    "T03": (15, "实际利用内外资同比增长15%以上"),
+    "T04": (110, "确保新开工省市重点项目达到110个以上"),
+    "T05": (170, "年度投资额170亿元以上"),
+    "T06": (220, "确保全年净增高新技术企业220家以上"),
+    "T08": (12000, "确保全年新登记企业1.2万户以上"),
+    "T09": (40, "力争新增外贸备案企业40户以上"),
+    "T10": (24, "力争产教融合实践中心达到24个"),
+    "T11": (50, "产教融合型企业达到50家"),
+    "T13": (6000, "计划新增学位6000个"),
+    "T14": (20, "进出口总额增长20%以上"),
+    "T15": (6.5, "一般公共预算收入增长6.5%左右"),
+    "T16": (None, "城乡居民收入增长与经济增长同步"),
+    "T17": (8, "社会消费品零售总额增长8%左右"),
+    "T18": (12, "固定资产投资增长12%左右"),
+    "T19": (6.5, "地区生产总值增长6.5%左右"),
+    "T20": (10, "规上工业增加值增长10%以上"),
+    "T21": (15000, "龙江一号示范田建设面积达到1.5万亩"),
+}
+_NEW_INDICATORS: tuple[Row, ...] = (
+    {
+        "indicator_id": "T22",
+        "name_zh": "旅游收入",
+        "name_en": "Tourism revenue",
+        "plan_words_zh": "旅游收入达到12亿元",
+        "target_value": 120000,
+        "comparator": ">=",
+        "unit": "万元",
+        "measure": "sum",
+        "lead_department": "culture_tourism",
+        "feed": "tourism_revenue",
+        "source_department": "culture_tourism",
+        "metric_code": "tourism_revenue_wan",
+        "frequency": "monthly",
+    },
+    {
+        "indicator_id": "T23",
+        "name_zh": "进出口总额",
+        "name_en": "Total imports and exports",
+        "plan_words_zh": "进出口总额达到220亿元",
+        "target_value": 220,
+        "comparator": ">=",
+        "unit": "亿元",
+        "measure": "sum",
+        "lead_department": "commerce",
+        "feed": "headline_statistics",
+        "source_department": "statistics",
+        "metric_code": "imports_exports",
+        "frequency": "monthly",
+    },
+)
 
-def _plans(seed: int) -> list[Submission]:
+
+def _seed_plans() -> list[Submission]:
     """One plan file per date a version of the seed's targets took effect (the plan as published
     in January; a revision would be a file of its own), each row an indicator of that version."""
-    del seed  # a plan is written, not drawn
-    columns = set(load_contract(PLAN_FEED).column_names)
     by_month: dict[Month, list[Row]] = {}
+    for row in _seed_plan_rows():
+        month = Month(*(int(part) for part in row["period"].split("-")))
+        by_month.setdefault(month, []).append(row)
+    return [_plan_file(month, rows) for month, rows in sorted(by_month.items())]
+
+
+def _seed_plan_rows() -> list[Row]:
+    """The seed's plan rows as the plans contract names them, 生效月份 from valid_from."""
+    columns = set(load_contract(PLAN_FEED).column_names)
     with open(SEED_PLAN, encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            valid_from = date.fromisoformat(row["valid_from"])
-            month = Month(valid_from.year, valid_from.month)
-            values = {name: value or None for name, value in row.items() if name in columns}
-            by_month.setdefault(month, []).append({"period": month.label, **values})
-    return [
-        Submission(
-            PLAN_FEED,
-            PLAN_OFFICE,
-            month,
-            # Named by its month first, as every demo file is: 2024年01月起执行….
-            f"{month.zh}起执行工作计划考核目标.csv",
-            rows,
-        )
-        for month, rows in sorted(by_month.items())
+        return [
+            {
+                "period": row["valid_from"][:7],
+                **{name: value or None for name, value in row.items() if name in columns},
+            }
+            for row in csv.DictReader(handle)
+        ]
+
+
+def _next_plan() -> Submission:
+    """The next year's plan as published in January: the seed's indicators kept, with their new
+    targets and words, then the new ones; it arrives in early January, as it takes effect."""
+    month = Month(NEXT_PLAN_YEAR, 1)
+    kept = [
+        row | {"period": month.label, "target_value": target, "plan_words_zh": words}
+        for row in _seed_plan_rows()
+        if row["indicator_id"] in _NEXT_TARGETS
+        for target, words in [_NEXT_TARGETS[row["indicator_id"]]]
     ]
+    new = [{"period": month.label, **row} for row in _NEW_INDICATORS]
+    return replace(_plan_file(month, kept + new), arrives_after_months=0)
+
+
+def _plan_file(month: Month, rows: list[Row]) -> Submission:
+    # Named by its month first, as every demo file is: 2024年01月起执行….
+    name = f"{month.zh}起执行工作计划考核目标.csv"
+    return Submission(PLAN_FEED, PLAN_OFFICE, month, name, rows)
+
+
+def _plans(seed: int) -> list[Submission]:
+    """The seed's plan and the demo's next one."""
+    del seed  # a plan is written, not drawn
+    return [*_seed_plans(), _next_plan()]
 
 
 def write_seed_plan(landing: Path, seed: int = 2024) -> list[Path]:
     """Drop the seed's plan files in the supervision office's folder, as the demo does; the same
     bytes and times as the demo's, so a deployment holding them already receives nothing new."""
-    return [_write_submission(Path(landing), plan, seed) for plan in _plans(seed)]
+    return [_write_submission(Path(landing), plan, seed) for plan in _seed_plans()]
 
 
 _BUILDERS: tuple[Callable[[int], list[Submission]], ...] = (

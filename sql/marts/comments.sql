@@ -297,16 +297,16 @@ comment on column marts.feed_status.department is
 comment on column marts.feed_status.department_zh is
     'Department name in Chinese (报送单位名称).';
 comment on column marts.feed_status.cadence is
-    'Reporting cadence (报送频率): monthly (every month of 2024) or annual (December only).';
+    'Reporting cadence (报送频率): monthly (every month of the plan years) or annual (December only).';
 comment on column marts.feed_status.due_day is
     'Day of the following month by which a month''s data is due (报送截止日).';
 comment on column marts.feed_status.last_period is
     'Latest reporting month received (最近报告期), any year; empty if none.';
 comment on column marts.feed_status.periods_received is
-    'Number of 2024 reporting months received (已报月份数).';
+    'Number of reporting months of the plan years received (已报月份数).';
 comment on column marts.feed_status.next_period is
-    'First 2024 month owed and not received (待报报告期), so a gap is owed even when later months '
-    'arrived; empty when the year is complete.';
+    'First month of the plan years owed and not received (待报报告期), so a gap is owed even when '
+    'later months arrived; empty when the years are complete.';
 comment on column marts.feed_status.next_due is
     'Due date of next_period (应报日期): the due day of the month after it.';
 comment on column marts.feed_status.is_overdue is

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +16,7 @@ import duckdb
 import pytest
 
 from pipelines.instance import local_instance
+from pipelines.launcher import PID_TAG
 from pipelines.settings import PROJECT_ROOT
 from tests.helpers import drop_csv, runs_of, sensor_ticks, settings_for, wait_for, workplan_ui
 
@@ -89,6 +91,47 @@ def test_drops_old_files_restatements_and_duplicates_through_the_daemon(daemon):
     (folder / "2024-02.csv").write_bytes(content)
     time.sleep(SETTLE_SECONDS)
     assert len(runs_of(port, job)) == before == 4
+
+
+def forked_runs(home: Path, job: str) -> list[bool]:
+    """For each of a job's runs, oldest first: whether it ran in a process forked from the
+    deployment's warm process, the pid its tag names."""
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        runs = instance.get_runs(filters=dg.RunsFilter(job_name=job))
+        return [
+            any(
+                e.message
+                == f"Started process for run (pid: {run.tags.get(PID_TAG)}), forked from the "
+                "deployment's warm process."
+                for e in instance.all_logs(run.run_id)
+            )
+            for run in reversed(runs)
+        ]
+
+
+def test_runs_fork_from_a_warm_process_replaced_when_the_judging_date_changes(daemon):
+    """Each run of the sensors is a fork of a process that imported the code once (seconds off
+    every drop); a judging date kept after that process started reaches the next run."""
+    settings, port = daemon
+    job = f"ingest_{TOURISM}"
+    wait_for(lambda: all(r["status"] == "SUCCESS" for r in runs_of(port, job)), "runs to finish")
+    assert forked_runs(settings.home, job) == [True] * 4  # the previous test's four runs
+
+    replace(settings, as_of_date="2024-12-20").keep_judging_date()
+    # March 2024: (160 + 150 + 120) / (100 + 100 + 100) = 430 / 300, +43.33%.
+    drop_csv(
+        settings, TOURISM, DEPARTMENT, "2024-03.csv", tourism({"2023-03": 100, "2024-03": 120})
+    )
+
+    def judged() -> tuple | None:
+        with duckdb.connect(str(settings.analysts), read_only=True) as con:
+            return con.execute(
+                "select round(actual_value, 2), evaluated_on::varchar from "
+                "marts.indicator_progress where indicator_id = 'T12' and plan_year = 2024"
+            ).fetchone()
+
+    assert wait_for(lambda: judged() == (43.33, "2024-12-20"), "the run on the new date")
+    assert forked_runs(settings.home, job) == [True] * 5
 
 
 def test_an_existing_home_gets_the_projects_instance_settings(tmp_path, monkeypatch) -> None:

@@ -9,7 +9,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from assets.landing import landing_key, owed_from, report_landing
-from assets.metadata import DATA_OFFICE, feed_owners, markdown_text, table_metadata
+from assets.metadata import DATA_OFFICE, feed_owners, markdown_text, versioned_table_metadata
 from pipelines.checks import data_docs
 from pipelines.checks.validation import GX_MAX_ROWS, Validation, validate_batch
 from pipelines.files.contracts import FEEDS, load_contract
@@ -24,6 +24,7 @@ from pipelines.store.ledger import (
     pending,
     record_verdict,
     submissions_by_id,
+    submissions_version,
     take_settled_on_receipt,
 )
 from pipelines.store.warehouse import run_sql
@@ -101,7 +102,10 @@ def build_raw_asset(feed: str) -> dg.AssetsDefinition:
         with warehouse.connect() as con:
             received = receive_feed(con, Path(warehouse.landing), Path(warehouse.archive), feed)
             raise_rejection_alerts(con)
-            metadata = table_metadata(con, "raw", feed)
+            version = submissions_version(con, feed)
+            metadata = versioned_table_metadata(
+                context.instance, context.asset_key, con, "raw", feed, version
+            )
             files = submissions_by_id(con, [s.submission_id for s in received])
         for submission in received:
             note = f"; {submission.message_en}" if submission.message_en else ""
@@ -375,7 +379,12 @@ def build_staging_asset(feed: str) -> dg.AssetsDefinition:
             ensure_staging_view(con, load_contract(feed))
             # The landing assets of departments whose files brought the month owed.
             report_landing(context, con, feed)
-            return dg.MaterializeResult(metadata=table_metadata(con, "staging", feed))
+            version = submissions_version(con, feed, (feed, f"{feed}_typed"))
+            return dg.MaterializeResult(
+                metadata=versioned_table_metadata(
+                    context.instance, context.asset_key, con, "staging", feed, version
+                )
+            )
 
     return staging_feed
 

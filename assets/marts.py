@@ -6,10 +6,16 @@ from pathlib import Path
 import dagster as dg
 
 from assets.feeds import staging_key
-from assets.metadata import DATA_OFFICE, markdown_table, table_metadata, table_name
+from assets.metadata import (
+    DATA_OFFICE,
+    markdown_table,
+    table_metadata,
+    table_name,
+    versioned_table_metadata,
+)
 from pipelines.resources import Scoring, Warehouse
 from pipelines.store.archive import missing_copies
-from pipelines.store.facts import FACTS, update_facts
+from pipelines.store.facts import FACTS, contents_version, update_facts
 from pipelines.store.warehouse import quote_identifier, run_sql, sql_text
 
 MARTS = "marts"
@@ -91,14 +97,21 @@ def dimensions(warehouse: Warehouse):
         for table, feed in FACTS.items()
     ]
 )
-def facts(warehouse: Warehouse):
+def facts(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """One fact table per feed: the rows of its view in staging (staging.fact_projects, ...),
     kept by submission (pipelines/store/facts.py): a run adds the rows of submissions that now
     count, takes out those of submissions replaced, and writes nothing when nothing changed."""
     with warehouse.connect() as con:
         for table in FACTS:
             changed = update_facts(con, table)
-            metadata = table_metadata(con, MARTS, table)
+            metadata = versioned_table_metadata(
+                context.instance,
+                dg.AssetKey([MARTS, table]),
+                con,
+                MARTS,
+                table,
+                contents_version(con, table),
+            )
             metadata.update({name: dg.MetadataValue.int(count) for name, count in changed.items()})
             yield dg.MaterializeResult(asset_key=[MARTS, table], metadata=metadata)
 

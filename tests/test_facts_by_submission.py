@@ -113,3 +113,52 @@ def test_an_unchanged_landed_file_is_not_read_again_to_be_recognised(tmp_path) -
         landed.write_bytes(b"second!")
         assert known_sha256(con, landed, "a.csv") == hashlib.sha256(b"second!").hexdigest()
         assert con.execute("select count(*) from raw.landing_hashes").fetchone() == (1,)
+
+
+def test_a_quiet_night_takes_the_big_tables_counts_from_their_last_materialization(
+    tmp_path,
+) -> None:
+    """Counting and previewing a 25M-row table is a scan of every row: while the submissions
+    behind a table (its content version) are unchanged, the UI's row count and preview are
+    those of the asset's last materialization; a new submission counts the table again."""
+    settings = settings_for(tmp_path, as_of_date="2024-04-20")
+    instance = dg.DagsterInstance.ephemeral()
+    drop_csv(settings, TOURISM, "culture_tourism", "2024-01.csv", [
+        dict(period="2024-01", area="太阳岛", revenue_wan=100),
+        dict(period="2024-01", area="冰雪大世界", revenue_wan=50),
+    ])  # fmt: skip
+    first = run_refresh(settings, instance)
+    assert first.success
+    keys = [dg.AssetKey([layer, TOURISM]) for layer in ("raw", "staging")] + [FACT]
+    counted = {key: reported(first, key) for key in keys}
+    assert [counted[key]["dagster/row_count"] for key in keys] == [2, 2, 2]
+
+    # A row slipped into raw behind the pipeline's back (a copy of January's first row): a
+    # count would see it in raw and in staging, where January's submission counts.
+    with connect(settings.warehouse) as con:
+        con.execute(
+            f"insert into raw.{TOURISM} select * replace (99 as row_number) "
+            f"from raw.{TOURISM} order by row_number limit 1"
+        )
+        (rows,) = con.execute(f"select count(*) from raw.{TOURISM}").fetchone()
+    assert rows == 3
+    quiet = run_refresh(settings, instance)
+    assert quiet.success
+    for key in keys:
+        again = reported(quiet, key)
+        assert again["content_version"] == counted[key]["content_version"], key
+        assert again["dagster/row_count"] == 2, key  # not counted again: the slipped row unseen
+        assert again["preview"] == counted[key]["preview"], key
+
+    # February's file: a new submission, new versions, every table counted again: raw holds
+    # January's 2 rows, the slipped one and February's (4), staging the same 4 (the slipped row
+    # belongs to January's current submission), the facts January's 2 as added then and
+    # February's 1.
+    drop_csv(settings, TOURISM, "culture_tourism", "2024-02.csv", [
+        dict(period="2024-02", area="太阳岛", revenue_wan=110),
+    ])  # fmt: skip
+    changed = run_refresh(settings, instance)
+    assert changed.success
+    recounted = {key: reported(changed, key) for key in keys}
+    assert [recounted[key]["dagster/row_count"] for key in keys] == [4, 4, 3]
+    assert all(recounted[k]["content_version"] != counted[k]["content_version"] for k in keys)

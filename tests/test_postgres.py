@@ -90,11 +90,18 @@ def test_the_profile_reads_its_secrets_from_the_environment_and_listens_on_loopb
     # No credential is written in the repository: each comes from an environment variable.
     assert database.pop("scheme") == "postgresql+psycopg2"  # the driver dagster-postgres brings
     assert all(set(value) == {"env"} for value in database.values())
-    # Every setting of the embedded profile (the queue, telemetry, ...) holds in production too.
+    # Every other setting of the embedded profile (the queue, telemetry, ...) holds in production.
     embedded = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text(encoding="utf-8"))
     # Production adds a run limit per feed to the queue (see test_one_feed_at_a_time below).
     per_feed = instance_yaml["run_queue"].pop("tag_concurrency_limits")
     assert per_feed == [{"key": "feed", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
+    # Runs forked from a warm process suit the one-machine embedded profile; production keeps
+    # Dagster's own launcher, which starts each run through the separate code server.
+    assert embedded.pop("run_launcher") == {
+        "module": "pipelines.launcher",
+        "class": "WarmRunLauncher",
+    }
+    assert "run_launcher" not in instance_yaml
     assert {key: instance_yaml.get(key) for key in embedded} == embedded
     assert instance_yaml["run_queue"]["max_concurrent_runs"] == 1
     # The workspace loads the code location from a gRPC code server on this machine.

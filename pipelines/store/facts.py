@@ -178,3 +178,14 @@ def record_published(con: duckdb.DuckDBPyConnection, path: Path, emptied: Collec
             run_sql(con, "marts/fact_record", {"holder": copy})
         con.execute("delete from staging.published_file")
         con.execute("insert into staging.published_file values (?)", [file_identity(path)])
+
+
+def contents_version(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A digest of the (submission, period, verdict) pairs the fact table holds, as recorded in
+    staging.fact_contents: its rows follow from these alone."""
+    (digest,) = con.execute(
+        "select md5(coalesce(string_agg(concat_ws('|', submission_id, period, validated_at), ',' "
+        "order by submission_id, period), '')) from staging.fact_contents where holder = ?",
+        [holder(table)],
+    ).fetchone()
+    return digest

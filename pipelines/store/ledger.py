@@ -384,3 +384,36 @@ def submissions_of(
         {**row, "period_list": row["period_list"] or []}
         for row in (dict(zip(names, r, strict=True)) for r in cursor.fetchall())
     ]
+
+
+def submissions_version(
+    con: duckdb.DuckDBPyConnection, feed: str, views: tuple[str, ...] | None = None
+) -> str:
+    """A digest of what a feed's tables hold, read in milliseconds from the ledger: without
+    `views`, of the submissions received (the raw table's rows follow from these alone); with
+    them, also of each submission's verdict and of those staging views' definitions (a staging
+    view's rows follow from these). An unchanged digest means unchanged contents."""
+    staged = views is not None
+    (digest,) = con.execute(
+        """
+        select md5(
+            coalesce((
+                select string_agg(
+                    if($staged, concat_ws('|', submission_id, status, validated_at), submission_id),
+                    ',' order by submission_id
+                )
+                from ledger.submissions
+                where feed = $feed
+            ), '')
+            || coalesce((
+                select string_agg(sql, ';' order by view_name)
+                from duckdb_views()
+                where database_name = current_database()
+                    and schema_name = 'staging'
+                    and list_contains($views, view_name)
+            ), '')
+        )
+        """,
+        {"feed": feed, "staged": staged, "views": list(views or ())},
+    ).fetchone()
+    return digest

@@ -379,7 +379,7 @@ def build_staging_asset(feed: str) -> dg.AssetsDefinition:
             ensure_staging_view(con, load_contract(feed))
             # The landing assets of departments whose files brought the month owed.
             report_landing(context, con, feed)
-            version = submissions_version(con, feed, (feed, f"{feed}_typed"))
+            version = submissions_version(con, feed, staged=True)
             return dg.MaterializeResult(
                 metadata=versioned_table_metadata(
                     context.instance, context.asset_key, con, "staging", feed, version

@@ -119,7 +119,8 @@ def table_metadata(
 ) -> dict:
     """What the Dagster UI shows for `schema.table`: its name, row count and column schema under
     Dagster's `dagster/…` keys, and a Markdown preview ordered by `key` (default: TABLE_KEYS)."""
-    return {**table_description(con, schema, table), **table_contents(con, schema, table, key)}
+    described = table_description(con, schema, table)
+    return described | table_contents(con, schema, table, column_names(described), key)
 
 
 def table_description(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict:
@@ -143,13 +144,21 @@ def table_description(con: duckdb.DuckDBPyConnection, schema: str, table: str) -
     }
 
 
+def column_names(described: dict) -> list[str]:
+    """The column names of a table_description, in order."""
+    return [column.name for column in described[COLUMN_SCHEMA].value.columns]
+
+
 def table_contents(
-    con: duckdb.DuckDBPyConnection, schema: str, table: str, key: tuple[str, ...] | None = None
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    names: list[str],
+    key: tuple[str, ...] | None = None,
 ) -> dict:
-    """The table's row count and preview: each a scan of the whole table."""
+    """The table's row count and preview (columns `names`): each a scan of the whole table."""
     qualified = f"{quote_identifier(schema)}.{quote_identifier(table)}"
     (rows,) = con.execute(f"select count(*) from {qualified}").fetchone()
-    names = [name for name, _, _, _ in table_columns(con, schema, table)]
     order = preview_order(con, schema, table, names, key)
     records = con.execute(
         f"select * from {qualified} order by {order} limit {PREVIEW_ROWS}"
@@ -177,14 +186,15 @@ def versioned_table_metadata(
     row count and preview still hold and are shown again without scanning the table. A quiet
     night at national scale thus describes 25M-row tables in milliseconds; any received,
     validated or replaced submission changes the version and the table is counted again."""
-    metadata = {**table_description(con, schema, table), CONTENT_VERSION: version}
+    described = table_description(con, schema, table)
+    metadata = described | {CONTENT_VERSION: version}
     event = instance.get_latest_materialization_event(asset_key)
     materialization = event.asset_materialization if event else None
     previous = materialization.metadata if materialization else {}
     kept = CONTENT_VERSION in previous and previous[CONTENT_VERSION].value == version
     if kept and all(name in previous for name in CONTENT_KEYS):
         return metadata | {name: previous[name] for name in CONTENT_KEYS}
-    return metadata | table_contents(con, schema, table)
+    return metadata | table_contents(con, schema, table, column_names(described))
 
 
 def table_columns(

@@ -18,8 +18,6 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import signal
-from collections.abc import Mapping
-from typing import Any
 
 from dagster import DagsterInstance, DagsterRun
 from dagster._core.events import EngineEventData
@@ -76,17 +74,13 @@ def execute_run(run_id: str, instance_ref) -> None:
 
 
 class WarmRunLauncher(DefaultRunLauncher):
-    """Forks each run from a warm process; launches it the default way when the code changed
-    since that process started or it cannot start."""
+    """Forks each run from a warm process, replaced when the code or kept settings it imported
+    changed; launches a run the default way when it cannot fork it."""
 
     def __init__(self, inst_data=None):
         super().__init__(inst_data=inst_data)
         self._context = None
         self._fingerprint: tuple | None = None
-
-    @classmethod
-    def from_config_value(cls, inst_data, config_value: Mapping[str, Any]) -> WarmRunLauncher:
-        return cls(inst_data=inst_data)
 
     def _warm_context(self):
         """The forkserver context; its process (re)started, with the preloads, when the first

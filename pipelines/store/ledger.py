@@ -386,14 +386,12 @@ def submissions_of(
     ]
 
 
-def submissions_version(
-    con: duckdb.DuckDBPyConnection, feed: str, views: tuple[str, ...] | None = None
-) -> str:
-    """A digest of what a feed's tables hold, read in milliseconds from the ledger: without
-    `views`, of the submissions received (the raw table's rows follow from these alone); with
-    them, also of each submission's verdict and of those staging views' definitions (a staging
-    view's rows follow from these). An unchanged digest means unchanged contents."""
-    staged = views is not None
+def submissions_version(con: duckdb.DuckDBPyConnection, feed: str, staged: bool = False) -> str:
+    """A digest of what a feed's tables hold, read in milliseconds from the ledger: of the
+    submissions received (the raw table's rows follow from these alone); `staged`, also of each
+    submission's verdict and of the feed's staging views' definitions (the staging view's rows
+    follow from these). An unchanged digest means unchanged contents."""
+    views = [feed, f"{feed}_typed"] if staged else []
     (digest,) = con.execute(
         """
         select md5(
@@ -414,6 +412,6 @@ def submissions_version(
             ), '')
         )
         """,
-        {"feed": feed, "staged": staged, "views": list(views or ())},
+        {"feed": feed, "staged": staged, "views": views},
     ).fetchone()
     return digest

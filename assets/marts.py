@@ -99,8 +99,10 @@ def dimensions(warehouse: Warehouse):
 )
 def facts(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """One fact table per feed: the rows of its view in staging (staging.fact_projects, ...),
-    kept by submission (pipelines/store/facts.py): a run adds the rows of submissions that now
-    count, takes out those of submissions replaced, and writes nothing when nothing changed."""
+    written once per (submission, period) that counts to a Parquet file that marts.<fact>, here
+    and in the analysts' file, reads (pipelines/store/facts.py): a run writes the files of
+    submissions that now count, retires those replaced, and writes nothing when nothing
+    changed."""
     with warehouse.connect() as con:
         for table in FACTS:
             changed = update_facts(con, table)

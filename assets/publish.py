@@ -16,13 +16,7 @@ from assets.marts import (
 )
 from assets.metadata import DATA_OFFICE
 from pipelines.resources import Warehouse
-from pipelines.store.facts import (
-    FACTS,
-    forget_published_file,
-    published_file_known,
-    record_published,
-    sync_published,
-)
+from pipelines.store.facts import FACTS, MARTS, view_query
 from pipelines.store.warehouse import publish_copy, run_sql
 
 PUBLISHED_SCHEMAS = ["marts", "ledger"]
@@ -49,32 +43,21 @@ def analysts_warehouse_file(warehouse: Warehouse) -> dg.MaterializeResult:
     submission ledger, written to a new file in a storage format DuckDB 1.x clients read, then
     swapped in with os.replace so a reader never sees a half-written copy or waits on a lock.
 
-    The new file starts as a copy of the last one published when that is still the file in
-    place: the small marts and the ledger are written again, and the fact tables, the bulk of
-    the rows, only gain and lose the rows of submissions that changed since, so a quiet night
-    does not rewrite them."""
-    target = Path(warehouse.analysts_path)
+    The fact tables' rows are not in it: its marts.<fact> views read the same immutable Parquet
+    files as the warehouse's (pipelines/store/facts.py), so a publish writes the small marts
+    and the ledger only, whatever the size of the facts."""
     with warehouse.connect() as con:
         # The marts were just rebuilt (create or replace drops comments): describe them again.
         run_sql(con, "marts/comments")
-        reuse = published_file_known(con, target)
-        forget_published_file(con)
-        emptied = publish_copy(
-            con,
-            target,
-            PUBLISHED_SCHEMAS,
-            kept={"marts": list(FACTS)},
-            sync=lambda con, alias, emptied: sync_published(con, alias, emptied["marts"]),
-            reuse=reuse,
-        )
-        record_published(con, target, emptied["marts"])
+        views = {MARTS: {table: view_query(con, table) for table in FACTS}}
+        publish_copy(con, Path(warehouse.analysts_path), PUBLISHED_SCHEMAS, views)
+        (files,) = con.execute(
+            "select count(*) from staging.fact_files where retired_at is null"
+        ).fetchone()
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(warehouse.analysts_path),
             "schemas": dg.MetadataValue.text(", ".join(PUBLISHED_SCHEMAS)),
-            "copied_from_last_publish": dg.MetadataValue.bool(reuse),
-            "fact_tables_written_whole": dg.MetadataValue.text(
-                ", ".join(emptied["marts"]) or "none"
-            ),
+            "fact_files": dg.MetadataValue.int(files),
         }
     )

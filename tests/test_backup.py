@@ -73,6 +73,19 @@ def test_a_restored_deployment_has_the_same_scorecard_and_ledger_and_carries_on(
     assert (scorecard, counts) == scorecard_and_ledger(source.warehouse)
     assert len(scorecard) == 21 + 21
     assert scorecard_and_ledger(restored.analysts)[0] == scorecard
+    # The restored analysts' file reads the fact files restored with it, not the source's.
+    events = "select count(*), count(distinct submission_id) from marts.fact_enterprise_events"
+    with duckdb.connect(str(source.analysts), read_only=True) as con:
+        (counted,) = con.execute(events).fetchall()
+    with duckdb.connect(str(restored.analysts), read_only=True) as con:
+        assert con.execute(events).fetchall() == [counted] and counted[0] > 0
+        (view,) = con.execute(
+            "select sql from duckdb_views() where view_name = 'fact_enterprise_events'"
+        ).fetchone()
+        (described,) = con.execute(
+            "select comment from duckdb_views() where view_name = 'fact_enterprise_events'"
+        ).fetchone()
+    assert str(restored.home) in view and str(source.home) not in view and described
     # The judging day the demo keeps, the archive's every copy and the receipts came back too.
     assert (restored.home / DEPLOYMENT_FILE).read_bytes() == (home / DEPLOYMENT_FILE).read_bytes()
     archived = sorted(p.relative_to(source.archive) for p in source.archive.rglob("*.*"))
@@ -149,8 +162,15 @@ def test_a_damaged_backup_or_an_occupied_home_is_refused_before_anything_is_writ
     assert "--force" in str(occupied_home.value)
     done = restore(folder, empty, force=True)
     assert sorted(p.name.split(".before-restore-")[0] for p in done.set_aside) == sorted(
-        ["workplan.duckdb", "analysts.duckdb", "archive", "outbox", DEPLOYMENT_FILE]
+        [
+            "workplan.duckdb",
+            "analysts.duckdb",
+            "workplan.duckdb.facts",
+            "archive",
+            "outbox",
+            DEPLOYMENT_FILE,
+        ]
     )
     assert all(p.exists() for p in done.set_aside)
-    assert len(occupied(empty)) == 5
+    assert len(occupied(empty)) == 6
     assert not list(empty.home.rglob(".*.restoring-*"))

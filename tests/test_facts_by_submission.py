@@ -1,18 +1,20 @@
 """A night with nothing new costs little at any scale, and a new file costs in proportion to
-itself (issue 16): the fact tables, and their copies in the analysts' file, are kept by
-submission, so a quiet night writes no fact row, a new file adds exactly its rows and a
-correction takes out exactly the rows of the months it replaces; and a landed file is not read
+itself (issue 16): each (submission, period) that counts is written once, as a Parquet file the
+warehouse's and the analysts' marts.<fact> views both read, so a quiet night writes no fact row,
+a new file writes exactly its rows, a correction retires exactly the months it replaces, and an
+analyst holding an earlier analysts' file keeps reading it; and a landed file is not read
 through again to be recognised while it is unchanged.
 
 Tier: the real refresh job in process on a temporary deployment, what each step did read from
-the metadata it reported, and the rows from the warehouse and the analysts' file; the hash cache
-as a function on a real DuckDB file.
+the metadata it reported, and the rows from the warehouse, the analysts' file and the files;
+the hash cache as a function on a real DuckDB file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -23,7 +25,6 @@ from tests.helpers import drop_csv, run_refresh, settings_for
 
 TOURISM = "tourism_revenue"
 FACT = dg.AssetKey(["marts", "fact_tourism_revenue"])
-PUBLISHED = dg.AssetKey(["analysts", "warehouse_file"])
 
 
 def month(number: int) -> dt.date:
@@ -36,16 +37,31 @@ def reported(result, key: dg.AssetKey) -> dict:
     return {name: value.value for name, value in event.materialization.metadata.items()}
 
 
-def published_rows(settings) -> list[tuple]:
+def published_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute(
+        "select f.period, f.area, f.revenue_wan, s.file_name "
+        "from marts.fact_tourism_revenue f join ledger.submissions s using (submission_id) "
+        "order by all"
+    ).fetchall()
+
+
+def analysts_rows(settings) -> list[tuple]:
     with duckdb.connect(str(settings.analysts), read_only=True) as con:
+        return published_rows(con)
+
+
+def fact_files(settings, live: bool = True) -> list[tuple]:
+    """(submission's file name, period, row count, file) of the fact's recorded files."""
+    with connect(settings.warehouse) as con:
         return con.execute(
-            "select f.period, f.area, f.revenue_wan, s.file_name "
-            "from marts.fact_tourism_revenue f join ledger.submissions s using (submission_id) "
-            "order by all"
+            "select s.file_name, f.period, f.row_count, f.file from staging.fact_files f "
+            "join ledger.submissions s using (submission_id) where f.fact_table = "
+            "'fact_tourism_revenue' and (f.retired_at is null) = ? order by all",
+            [live],
         ).fetchall()
 
 
-def test_only_the_rows_of_submissions_that_changed_are_written(tmp_path) -> None:
+def test_each_row_is_written_once_and_read_by_both_databases(tmp_path) -> None:
     settings = settings_for(tmp_path, as_of_date="2024-04-20")
     instance = dg.DagsterInstance.ephemeral()
     # One file for January (two areas) and February.
@@ -56,18 +72,41 @@ def test_only_the_rows_of_submissions_that_changed_are_written(tmp_path) -> None
     ])  # fmt: skip
     first = run_refresh(settings, instance)
     assert first.success
-    assert reported(first, FACT)["rows_added"] == 3
-    assert reported(first, PUBLISHED)["fact_tables_written_whole"] != "none"
+    facts = reported(first, FACT)
+    assert (facts["rows_added"], facts["periods_added"]) == (3, 2)
+    # A file per month, 2 rows and 1, under the warehouse's facts folder.
+    files = fact_files(settings)
+    assert [(name, period, rows) for name, period, rows, _ in files] == [
+        ("2024-01至02.csv", month(1), 2),
+        ("2024-01至02.csv", month(2), 1),
+    ]
+    folder = settings.warehouse.with_name(settings.warehouse.name + ".facts")
+    assert all((folder / file).is_file() for *_, file in files)
+    assert all(Path(file).parts[0] == "fact_tourism_revenue" for *_, file in files)
+    # The analysts' file holds no fact row: its fact tables are views over the same files.
+    with duckdb.connect(str(settings.analysts), read_only=True) as con:
+        kinds = dict(
+            con.execute(
+                "select table_name, table_type from information_schema.tables "
+                "where table_schema = 'marts' and table_name like 'fact_%'"
+            ).fetchall()
+        )
+        assert set(kinds.values()) == {"VIEW"} and len(kinds) == 5
+        (described,) = con.execute(
+            "select comment from duckdb_views() where view_name = 'fact_tourism_revenue'"
+        ).fetchone()
+        assert described and "tourism" in described.lower()
 
-    # Nothing new: the facts and the analysts' copy of them are left as they are.
+    # Nothing new: no file written, none retired.
     quiet = run_refresh(settings, instance)
     assert quiet.success
     facts = reported(quiet, FACT)
     assert (facts["rows_added"], facts["rows_removed"], facts["dagster/row_count"]) == (0, 0, 3)
-    published = reported(quiet, PUBLISHED)
-    assert published["copied_from_last_publish"] is True
-    assert published["fact_tables_written_whole"] == "none"
+    assert fact_files(settings) == files
 
+    # An analyst has the analysts' file open across the next publish.
+    reader = duckdb.connect(str(settings.analysts), read_only=True)
+    before = published_rows(reader)
     # March's file (one row) and a correction of January alone (one row): March's row and the
     # correction's arrive, January's two rows from the first file leave, February's stays.
     drop_csv(settings, TOURISM, "culture_tourism", "2024-03.csv", [
@@ -81,22 +120,32 @@ def test_only_the_rows_of_submissions_that_changed_are_written(tmp_path) -> None
     facts = reported(changed, FACT)
     assert (facts["rows_added"], facts["rows_removed"]) == (2, 2)
     assert (facts["periods_added"], facts["periods_removed"]) == (2, 1)
-    assert reported(changed, PUBLISHED)["copied_from_last_publish"] is True
     expected = [
         (month(1), "太阳岛", 105, "2024-01 更正.csv"),
         (month(2), "太阳岛", 110, "2024-01至02.csv"),
         (month(3), "太阳岛", 120, "2024-03.csv"),
     ]
-    assert published_rows(settings) == expected
+    # The analyst's earlier snapshot still reads January's first file, retired but kept.
+    (retired,) = fact_files(settings, live=False)
+    assert retired == files[0] and (folder / retired[3]).is_file()
+    assert published_rows(reader) == before
+    reader.close()  # (DuckDB shares one open file per process: the new one opens after it)
+    assert analysts_rows(settings) == expected
+    with connect(settings.warehouse) as con:
+        assert published_rows(con) == expected
+    # February's file is the one written by the first run, not written again.
+    assert files[1] in fact_files(settings)
 
-    # Another analysts' file put in place behind the pipeline (an old copy restored by hand,
-    # here with its rows gone): it is not the one on record, so it is published whole.
-    with duckdb.connect(str(settings.analysts)) as con:
-        con.execute("delete from marts.fact_tourism_revenue")
-    again = run_refresh(settings, instance)
-    assert again.success
-    assert reported(again, PUBLISHED)["copied_from_last_publish"] is False
-    assert published_rows(settings) == expected
+    # A day later the retired file is deleted; a live file lost behind the pipeline (a
+    # warehouse restored without its facts folder) is written again from staging.
+    with connect(settings.warehouse) as con:
+        con.execute("update staging.fact_files set retired_at = retired_at - interval 2 day")
+    (folder / files[1][3]).unlink()
+    later = run_refresh(settings, instance)
+    assert later.success
+    assert not (folder / retired[3]).exists() and fact_files(settings, live=False) == []
+    assert (reported(later, FACT)["rows_added"], reported(later, FACT)["rows_removed"]) == (1, 0)
+    assert analysts_rows(settings) == expected
 
 
 def test_an_unchanged_landed_file_is_not_read_again_to_be_recognised(tmp_path) -> None:

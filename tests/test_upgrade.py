@@ -223,26 +223,35 @@ def test_each_later_layout_change_is_made_by_prepare_keeping_every_row(tmp_path,
             ]
 
 
-def test_facts_rebuilt_whole_before_are_kept_by_submission_after_upgrade(tmp_path) -> None:
-    # Issue 16: fact tables were rebuilt whole each run, with no record of what they held.
+def test_fact_tables_of_the_layout_before_become_views_over_files(tmp_path) -> None:
+    # Issue 16: fact tables were tables in each database, recorded in staging.fact_contents.
     path = tmp_path / "old.duckdb"
     with connect(path) as con:
         prepare(con)
-        con.execute("drop table staging.fact_contents")
-        con.execute("drop table staging.published_file")
+        con.execute("drop view marts.fact_tourism_revenue")
+        con.execute("drop table staging.fact_files")
+        con.execute(
+            "create table marts.fact_tourism_revenue as "
+            "select * from staging.fact_tourism_revenue limit 0"
+        )
         con.execute(
             "insert into marts.fact_tourism_revenue (department, period, area, submission_id) "
             "values ('culture_tourism', '2024-01-01', '太阳岛', 's1')"
         )
+        con.execute("create table staging.fact_contents (holder varchar)")
+        con.execute("create table staging.published_file (identity varchar)")
     with connect(path) as con:
         prepare(con)
-        # Rows nobody recorded are taken out, for the facts step to add from staging.
-        assert con.execute("select count(*) from marts.fact_tourism_revenue").fetchone() == (0,)
-        # Once recorded, a table is left as it is by later runs.
-        con.execute(
-            "insert into marts.fact_tourism_revenue (department, period, area, submission_id) "
-            "values ('culture_tourism', '2024-01-01', '太阳岛', 's1')"
-        )
         prepare(con)
-        assert con.execute("select count(*) from marts.fact_tourism_revenue").fetchone() == (1,)
-        assert con.execute("select count(*) from staging.published_file").fetchone() == (0,)
+        kinds = con.execute(
+            "select table_schema || '.' || table_name, table_type from information_schema.tables "
+            "where table_name in ('fact_tourism_revenue', 'fact_contents', 'published_file', "
+            "'fact_files') order by 1"
+        ).fetchall()
+        assert kinds == [
+            ("marts.fact_tourism_revenue", "VIEW"),
+            ("staging.fact_files", "BASE TABLE"),
+            ("staging.fact_tourism_revenue", "VIEW"),
+        ]
+        # The rows nobody recorded are gone: the next facts step writes the files from staging.
+        assert con.execute("select count(*) from marts.fact_tourism_revenue").fetchone() == (0,)

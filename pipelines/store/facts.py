@@ -1,17 +1,25 @@
-"""The fact tables, kept by submission: rows are added and taken out per (submission, period).
+"""The fact tables: each current submission's rows written once, to Parquet both databases read.
 
-Rebuilding a fact table from staging rewrites every row each run: at national scale a quiet
-night spent most of its time writing the same 25M rows into the facts and again into the
-analysts' file. Instead `staging.fact_contents` records which (submission, period) pairs each
-copy of a fact table holds, the warehouse's and the analysts', and a run compares that with what
-should be there: nothing changed, nothing is written; a new month's file adds its own rows; a
-correction takes out exactly the rows of the months it replaces. `staging.<fact>` (a view,
-sql/marts/facts.sql) says what a fact table's rows are; the table is that view kept up to date.
+A fact table used to be written twice, into the warehouse and again into the analysts' file (and
+that file copied byte for byte on every publish). Now the rows of each (submission, period) that
+counts are written once, as an immutable Parquet file under `<warehouse>.facts/<fact>/`, and
+`marts.<fact>` is a view over the live files, in the warehouse and in every analysts' file the
+same. `staging.fact_files` records which files hold which pairs: a run compares that with the
+feed's current submissions (sql/marts/fact_changes.sql); nothing changed, nothing is written; a
+new month's file writes its own rows; a correction retires exactly the files of the months it
+replaces. `staging.<fact>` (a view, sql/marts/facts.sql) says what a fact's rows are.
+
+Files are never overwritten while a reader may hold them: a new pair gets a new name, a retired
+file stays a day (RETIRED_KEPT) for an analyst who still has an earlier analysts' file open.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -20,6 +28,7 @@ from pipelines.store.warehouse import (
     column_types,
     quote_identifier,
     run_sql,
+    sql_literal,
     table_kind,
     transaction,
 )
@@ -33,159 +42,267 @@ FACTS = {
     "fact_headline_statistics": "headline_statistics",
 }
 MARTS = "marts"
-# The analysts' copies are named by the warehouse table, so the two records never mix.
-ANALYSTS_HOLDER = "analysts:"
-# A holder no record names: compared with it, a copy holds nothing.
-EMPTY_HOLDER = "(empty)"
+# How long a file no longer counted is kept: an analysts' file published before may read it.
+RETIRED_KEPT = dt.timedelta(days=1)
 
 
-def holder(table: str) -> str:
-    return f"{MARTS}.{table}"
+def facts_folder_of(warehouse: Path) -> Path:
+    """Where a warehouse keeps its fact files: `<warehouse file>.facts/` beside it. The record
+    names files relative to it, so a deployment restored elsewhere reads its own."""
+    return warehouse.resolve().with_name(warehouse.name + ".facts")
+
+
+def facts_folder(con: duckdb.DuckDBPyConnection) -> Path:
+    """The open warehouse's fact folder; for an in-memory one (tests, the file reader's own
+    connection), a folder of this process's in the temporary directory."""
+    (path,) = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchone()
+    if path is None:
+        return Path(tempfile.gettempdir()) / f"workplan-{os.getpid()}-in-memory.facts"
+    return facts_folder_of(Path(path))
+
+
+def signature(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A digest of the fact's columns and types: files written under another are not read."""
+    (database,) = con.execute("select current_database()").fetchone()
+    columns = column_types(con, database, "staging", table)
+    return hashlib.sha256(repr(columns).encode()).hexdigest()[:12]
+
+
+def columns_file(con: duckdb.DuckDBPyConnection, table: str) -> Path:
+    """A file of no rows with the fact's columns, first in every view: a fact with no live
+    pair still has its columns, and every file after it has the same."""
+    path = facts_folder(con) / table / f"columns-{signature(con, table)}.parquet"
+    if not path.exists():
+        write_parquet(con, f"select * from staging.{quote_identifier(table)} limit 0", {}, path)
+    return path
+
+
+def write_parquet(con: duckdb.DuckDBPyConnection, query: str, params: dict, path: Path) -> Path:
+    """Write `query`'s rows to `path` through a temporary name, so a reader or a later run never
+    sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    con.execute(
+        f"copy ({query}) to {sql_literal(str(partial))} (format parquet, compression zstd)",
+        params or None,
+    )
+    os.replace(partial, path)
+    return path
+
+
+def view_query(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The query marts.<table> is, in the warehouse and in the analysts' file: the live files."""
+    folder = facts_folder(con)
+    files = [columns_file(con, table)] + [
+        folder / file
+        for (file,) in con.execute(
+            "select file from staging.fact_files where fact_table = ? and retired_at is null "
+            "order by period, submission_id, file",
+            [table],
+        ).fetchall()
+    ]
+    listed = ", ".join(sql_literal(str(file)) for file in files)
+    return f"select * from read_parquet([{listed}])"
+
+
+def create_view(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    qualified = f"{MARTS}.{quote_identifier(table)}"
+    if table_kind(con, MARTS, table) == "BASE TABLE":
+        # A warehouse from before: its fact tables are replaced by the files' views.
+        con.execute(f"drop table {qualified}")
+    con.execute(f"create or replace view {qualified} as {view_query(con, table)}")
 
 
 def ensure_facts(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the views, the contents record and the (empty at first) fact tables.
-
-    A fact table whose columns differ from its view's (a warehouse from before the facts were
-    kept by submission has no record of what they hold; a release that changed a fact's
-    columns) is dropped and made again empty, with its record cleared: the next facts step fills
-    it from staging, the one time it is written whole. Part of `prepare`, so all or nothing.
-    """
-    recorded = table_kind(con, "staging", "fact_contents") is not None
-    run_sql(con, "setup/fact_contents")
+    """Create the staging views, the files' record and the marts.<fact> views. Part of
+    `prepare`, so all or nothing; a warehouse whose facts were tables has them replaced by views
+    over files the next facts step writes."""
+    run_sql(con, "setup/fact_files")
     run_sql(con, "marts/facts")
-    (database,) = con.execute("select current_database()").fetchone()
     for table in FACTS:
-        qualified = f"{MARTS}.{quote_identifier(table)}"
-        wanted = column_types(con, database, "staging", table)
-        if table_kind(con, MARTS, table) is not None and (
-            not recorded or column_types(con, database, MARTS, table) != wanted
-        ):
-            con.execute(f"drop table {qualified}")
-            con.execute("delete from staging.fact_contents where holder = ?", [holder(table)])
-        con.execute(
-            f"create table if not exists {qualified} as "
-            f"select * from staging.{quote_identifier(table)} limit 0"
-        )
+        create_view(con, table)
 
 
-def changes(
-    con: duckdb.DuckDBPyConnection, copy: str, feed: str, source_holder: str | None
-) -> tuple[int, int]:
-    """Fill the temporary tables fact_leaving and fact_arriving for the copy `copy`; how many
-    (submission, period) pairs leave it and arrive in it."""
-    run_sql(
-        con,
-        "marts/fact_wanted",
-        {"holder": copy, "feed": feed, "source_holder": source_holder},
+def forget_missing(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Forget live files that are not on disk (a warehouse restored or rebuilt without its fact
+    files): their pairs are written again."""
+    for (file,) in con.execute(
+        "select file from staging.fact_files where fact_table = ? and retired_at is null",
+        [table],
+    ).fetchall():
+        if not (facts_folder(con) / file).is_file():
+            con.execute(
+                "delete from staging.fact_files where fact_table = ? and file = ?", [table, file]
+            )
+
+
+def write_pairs(
+    con: duckdb.DuckDBPyConnection, table: str, sign: str, submission_id: str
+) -> list[tuple]:
+    """Write the arriving pairs of one submission, a file per period, in one pass over its
+    rows; the record rows for them."""
+    pairs = con.execute(
+        "select period, validated_at from fact_arriving where submission_id = ? order by period",
+        [submission_id],
+    ).fetchall()
+    root = facts_folder(con)
+    folder = root / table / submission_id
+    scratch = folder / f".partitions.{os.getpid()}.tmp"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        f"copy (select * from staging.{quote_identifier(table)} where submission_id = $s "
+        "and period in (select period from fact_arriving where submission_id = $s)) "
+        f"to {sql_literal(str(scratch))} (format parquet, compression zstd, "
+        "partition_by (period), write_partition_columns true)",
+        {"s": submission_id},
     )
-    return con.execute(
-        "select (select count(*) from fact_leaving), (select count(*) from fact_arriving)"
-    ).fetchone()
-
-
-def apply(con: duckdb.DuckDBPyConnection, target: str, source: str) -> tuple[int, int]:
-    """Take the leaving pairs' rows out of `target` and add the arriving pairs' rows from
-    `source` (both qualified, quoted names); the rows taken out and added."""
-    return tuple(run_sql(con, "marts/fact_apply", qualified={"target": target, "source": source}))
+    written = {}
+    for part in sorted(scratch.rglob("*.parquet")):
+        period, rows = con.execute(
+            "select min(period)::date, count(*) from read_parquet(?)", [str(part)]
+        ).fetchone()
+        written.setdefault(period, []).append((part, rows))
+    records = []
+    for period, validated_at in pairs:
+        stamp = hashlib.sha256(f"{validated_at}|{sign}".encode()).hexdigest()[:12]
+        # A pair whose rows are all in quarantine has no file but the columns one.
+        for index, (part, rows) in enumerate(written.get(period, [])):
+            final = folder / f"{period:%Y-%m-%d}-{stamp}-{index}.parquet"
+            os.replace(part, final)
+            records.append(
+                (
+                    table,
+                    submission_id,
+                    period,
+                    validated_at,
+                    sign,
+                    str(final.relative_to(root)),
+                    rows,
+                    None,
+                )
+            )
+    shutil.rmtree(scratch, ignore_errors=True)
+    return records
 
 
 def update_facts(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
-    """Bring one fact table in step with the feed's current submissions, atomically: what
-    changed, in pairs and rows (all zero on a night with nothing new, when nothing is written)."""
-    copy = holder(table)
+    """Bring one fact table in step with the feed's current submissions: write the arriving
+    pairs' files, retire the leaving ones' and point the view at the live files, atomically as
+    far as the record goes (a run killed after writing files leaves them unrecorded, and the
+    next run writes the same pairs again). What changed, in pairs and rows: all zero on a night
+    with nothing new, when nothing is written."""
+    sign = signature(con, table)
     with transaction(con):
-        leaving, arriving = changes(con, copy, FACTS[table], None)
-        removed = added = 0
-        if leaving or arriving:
-            removed, added = apply(
-                con, f"{MARTS}.{quote_identifier(table)}", f"staging.{quote_identifier(table)}"
+        forget_missing(con, table)
+        run_sql(
+            con,
+            "marts/fact_changes",
+            {"fact_table": table, "feed": FACTS[table], "signature": sign},
+        )
+        leaving, arriving = con.execute(
+            "select (select count(*) from fact_leaving), (select count(*) from fact_arriving)"
+        ).fetchone()
+        (removed,) = con.execute(
+            "select coalesce(sum(f.row_count), 0) from staging.fact_files as f "
+            "semi join fact_leaving as l on f.submission_id = l.submission_id "
+            "and f.period = l.period where f.fact_table = ? and f.retired_at is null",
+            [table],
+        ).fetchone()
+        con.execute(
+            "update staging.fact_files as f set retired_at = now() from fact_leaving as l "
+            "where f.fact_table = ? and f.retired_at is null and f.submission_id = "
+            "l.submission_id and f.period = l.period",
+            [table],
+        )
+        records = []
+        for (submission_id,) in con.execute(
+            "select distinct submission_id from fact_arriving order by 1"
+        ).fetchall():
+            records.extend(write_pairs(con, table, sign, submission_id))
+        if records:
+            con.executemany(
+                "insert into staging.fact_files values (?, ?, ?, ?, ?, ?, ?, ?)", records
             )
-            run_sql(con, "marts/fact_record", {"holder": copy})
+        if leaving or arriving or table_kind(con, MARTS, table) != "VIEW":
+            create_view(con, table)
+        remove_retired(con, table)
     return {
         "periods_added": arriving,
         "periods_removed": leaving,
-        "rows_added": added,
-        "rows_removed": removed,
+        "rows_added": sum(record[6] for record in records),
+        "rows_removed": int(removed),
     }
 
 
-# Publishing: the analysts' copies of the fact tables are kept by submission too.
+def remove_retired(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Delete the files retired more than RETIRED_KEPT ago, and any file of the table's folder
+    that no record names and is as old (written by a run that was killed before it recorded
+    them)."""
+    cutoff = dt.datetime.now(dt.UTC) - RETIRED_KEPT
+    expired = con.execute(
+        "select file from staging.fact_files where fact_table = ? and retired_at < ?",
+        [table, cutoff],
+    ).fetchall()
+    root = facts_folder(con)
+    for (file,) in expired:
+        (root / file).unlink(missing_ok=True)
+    con.execute(
+        "delete from staging.fact_files where fact_table = ? and retired_at < ?", [table, cutoff]
+    )
+    recorded = {
+        file
+        for (file,) in con.execute(
+            "select file from staging.fact_files where fact_table = ?", [table]
+        ).fetchall()
+    }
+    # Submissions' folders: their files and the scratch folders of a killed run's writes.
+    for path in (root / table).glob("*/*"):
+        stale = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC) < cutoff
+        if stale and str(path.relative_to(root)) not in recorded:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
-def file_identity(path: Path) -> str | None:
-    """Which file is at `path` (inode, size, modification time); None when there is none."""
-    try:
-        found = path.stat()
-    except FileNotFoundError:
-        return None
-    return f"{found.st_ino}:{found.st_size}:{found.st_mtime_ns}"
-
-
-def published_file_known(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
-    """Whether the analysts' file at `path` is the one the analysts: records describe, so it
-    can be copied and brought up to date instead of written whole."""
-    identity = file_identity(path)
-    (known,) = con.execute(
-        "select count(*) from staging.published_file where identity = ?", [identity]
-    ).fetchone()
-    return identity is not None and known > 0
-
-
-def forget_published_file(con: duckdb.DuckDBPyConnection) -> None:
-    """Before a publish: until the new file is in place and recorded, no file is known, so a
-    publish cut short is followed by one that writes the file whole."""
-    with transaction(con):
-        con.execute("delete from staging.published_file")
-
-
-def sync_published(con: duckdb.DuckDBPyConnection, target: str, emptied: Collection[str]) -> None:
-    """Bring the analysts' fact tables in the attached database `target` in step with the
-    warehouse's, by submission. `emptied` are the tables just made empty there (a new file,
-    changed columns): everything the warehouse's table holds arrives in them. Writes to
-    `target` and temporary tables only (a transaction writes one database): the record is
-    written by `record_published`, once the file is in place."""
-    for table in FACTS:
-        copy = ANALYSTS_HOLDER + holder(table)
-        # An emptied table holds nothing, whatever its record said: compare with no record.
-        held = EMPTY_HOLDER if table in emptied else copy
-        leaving, arriving = changes(con, held, FACTS[table], holder(table))
-        for name in ("leaving", "arriving"):
-            con.execute(
-                f"create or replace temp table {quote_identifier(f'{name}_{table}')} as "
-                f"select * from {quote_identifier(f'fact_{name}')}"
-            )
-        if not (leaving or arriving):
-            continue  # the copy already holds these rows: not a row is read or written
-        apply(
-            con, f"{target}.{MARTS}.{quote_identifier(table)}", f"{MARTS}.{quote_identifier(table)}"
-        )
-
-
-def record_published(con: duckdb.DuckDBPyConnection, path: Path, emptied: Collection[str]) -> None:
-    """Once the new analysts' file is in place: record what its fact tables hold and which file
-    it is, in one transaction."""
-    with transaction(con):
-        for table in FACTS:
-            copy = ANALYSTS_HOLDER + holder(table)
-            if table in emptied:
-                con.execute("delete from staging.fact_contents where holder = ?", [copy])
-            for name in ("leaving", "arriving"):
+def repoint_views(analysts: Path, before: Path, after: Path) -> None:
+    """Make the fact views of the analysts' file at `analysts` read files under `after` where
+    they read them under `before`: a deployment restored elsewhere reads its own copies of the
+    fact files, not those of the deployment it was backed up from. The descriptions stay."""
+    with duckdb.connect(str(analysts)) as con:
+        views = con.execute(
+            "select view_name, sql, comment from duckdb_views() where schema_name = ? "
+            "and not internal",
+            [MARTS],
+        ).fetchall()
+        columns = con.execute(
+            "select table_name, column_name, comment from duckdb_columns() "
+            "where schema_name = ? and comment is not null",
+            [MARTS],
+        ).fetchall()
+        old, new = sql_literal(str(before))[:-1], sql_literal(str(after))[:-1]
+        for view, text, comment in views:
+            if old not in text:
+                continue
+            con.execute(text.replace(old, new).replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))
+            qualified = f"{MARTS}.{quote_identifier(view)}"
+            if comment:
+                con.execute(f"comment on view {qualified} is {sql_literal(comment)}")
+            for column, described in ((c, d) for t, c, d in columns if t == view):
                 con.execute(
-                    f"create or replace temp table {quote_identifier(f'fact_{name}')} as "
-                    f"select * from {quote_identifier(f'{name}_{table}')}"
+                    f"comment on column {qualified}.{quote_identifier(column)} is "
+                    f"{sql_literal(described)}"
                 )
-            run_sql(con, "marts/fact_record", {"holder": copy})
-        con.execute("delete from staging.published_file")
-        con.execute("insert into staging.published_file values (?)", [file_identity(path)])
 
 
 def contents_version(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """A digest of the (submission, period, verdict) pairs the fact table holds, as recorded in
-    staging.fact_contents: its rows follow from these alone."""
+    """A digest of the files the fact's view reads: its rows follow from these alone."""
     (digest,) = con.execute(
-        "select md5(coalesce(string_agg(concat_ws('|', submission_id, period, validated_at), ',' "
-        "order by submission_id, period), '')) from staging.fact_contents where holder = ?",
-        [holder(table)],
+        "select md5(coalesce(string_agg(file, ',' order by file), '')) "
+        "from staging.fact_files where fact_table = ? and retired_at is null",
+        [table],
     ).fetchone()
     return digest

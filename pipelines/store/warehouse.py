@@ -7,9 +7,8 @@ the lock instead of failing the run. Analysts never open this file: `publish` wr
 from __future__ import annotations
 
 import os
-import shutil
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -164,15 +163,11 @@ def copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str, comme
 
 
 def copy_schema(
-    con: duckdb.DuckDBPyConnection, schema: str, kept: Collection[str] = ()
-) -> list[str]:
+    con: duckdb.DuckDBPyConnection, schema: str, views: Mapping[str, str] | None = None
+) -> None:
     """Copy one schema's tables, with their descriptions, into the attached publish target, and
-    drop the target's tables the schema no longer has.
-
-    The tables in `kept` are not copied: one the target already holds with the same columns
-    stays as it is, any other is made there empty; the names of those made empty are returned,
-    for the caller to fill (the fact tables are brought up to date by submission).
-    """
+    make there the views in `views` (name: query; the fact tables, whose rows are in files both
+    databases read), described as the warehouse's views of the same name are."""
     target = f"publish_target.{quote_identifier(schema)}"
     con.execute(f"create schema if not exists {target}")
     tables = con.execute(
@@ -180,36 +175,18 @@ def copy_schema(
         "where database_name = current_database() and schema_name = ? order by 1",
         [schema],
     ).fetchall()
-    names = {table for table, _ in tables}
-    held = {
-        table
-        for (table,) in con.execute(
-            "select table_name from duckdb_tables() where database_name = 'publish_target' "
-            "and schema_name = ?",
-            [schema],
-        ).fetchall()
-    }
-    (current,) = con.execute("select current_database()").fetchone()
-    unchanged = {
-        table
-        for table in held & names & set(kept)
-        if column_types(con, current, schema, table)
-        == column_types(con, "publish_target", schema, table)
-    }
-    for table in held - unchanged:
-        con.execute(f"drop table {target}.{quote_identifier(table)}")
-    emptied = []
     for table, comment in tables:
         qualified = f"{quote_identifier(schema)}.{quote_identifier(table)}"
-        if table not in kept:
-            con.execute(f"create table publish_target.{qualified} as select * from {qualified}")
-        elif table not in unchanged:
-            con.execute(
-                f"create table publish_target.{qualified} as select * from {qualified} limit 0"
-            )
-            emptied.append(table)
+        con.execute(f"create table publish_target.{qualified} as select * from {qualified}")
         copy_comments(con, schema, table, comment)
-    return emptied
+    for view, query in (views or {}).items():
+        con.execute(f"create view {target}.{quote_identifier(view)} as {query}")
+        (comment,) = con.execute(
+            "select any_value(comment) from duckdb_views() where database_name = "
+            "current_database() and schema_name = ? and view_name = ?",
+            [schema, view],
+        ).fetchone()
+        copy_comments(con, schema, view, comment)
 
 
 def column_types(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list:
@@ -246,27 +223,17 @@ def publish_copy(
     con: duckdb.DuckDBPyConnection,
     target: Path,
     schemas: list[str],
-    kept: Mapping[str, Collection[str]] | None = None,
-    sync: Callable[[duckdb.DuckDBPyConnection, str, dict[str, list[str]]], None] | None = None,
-    reuse: bool = False,
-) -> dict[str, list[str]]:
-    """Write `schemas` to a fresh file and swap it in atomically, so readers never see a half copy.
+    views: Mapping[str, Mapping[str, str]] | None = None,
+) -> None:
+    """Write `schemas` (and the `views` by schema, see `copy_schema`) to a fresh file and swap it
+    in atomically, so readers never see a half copy.
 
     A reader that already has the old file open keeps its snapshot; new readers get the new file.
-    With `reuse`, the fresh file starts as a byte copy of the one published (which readers may
-    hold open, so it is never changed in place) and the tables in `kept` (schema: tables) that it
-    holds unchanged are left as they are; `sync(con, "publish_target", emptied)` then brings them
-    up to date in the same transaction. Without it every table is written whole, and those in
-    `kept` are made empty for `sync` to fill. Returns the tables made empty, by schema.
     """
-    kept = kept or {}
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_abandoned_copies(target)
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     staging.unlink(missing_ok=True)
-    if reuse and target.exists():
-        # copyfile copies inside the kernel (sendfile): no row is read or written by DuckDB.
-        shutil.copyfile(target, staging)
     con.execute(
         f"attach ? as publish_target (storage_version '{ANALYSTS_STORAGE_VERSION}')",
         [str(staging)],
@@ -274,12 +241,10 @@ def publish_copy(
     try:
         # One transaction: the copy and its hundreds of comments commit once, not one by one.
         with transaction(con):
-            emptied = {schema: copy_schema(con, schema, kept.get(schema, ())) for schema in schemas}
-            if sync is not None:
-                sync(con, "publish_target", emptied)
+            for schema in schemas:
+                copy_schema(con, schema, (views or {}).get(schema))
     finally:
         con.execute("detach publish_target")
     with open(staging, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(staging, target)
-    return emptied

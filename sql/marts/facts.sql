@@ -1,6 +1,7 @@
 -- The rows each fact table holds, per feed, from staging, with amounts also in 亿元 where targets
--- use 亿元. Views: marts.<fact> is kept in step with them by submission (sql/marts/fact_apply.sql),
--- not rebuilt from them, so a quiet night writes no row and a month's file writes its own.
+-- use 亿元. Views: each (submission, period) that counts is written from them once, to a Parquet
+-- file that marts.<fact> reads (pipelines/store/facts.py), so a quiet night writes no row and a
+-- month's file writes its own.
 create or replace view staging.fact_projects as
 with
 source as (

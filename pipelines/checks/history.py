@@ -228,7 +228,7 @@ def find_doubts(
             columns = {d[0] for d in con.execute("select * from history_frame limit 0").description}
             compiled = compile_suite("history", rules, columns)
             flagged = con.execute(
-                f"with input as (select * from history_frame), {compiled.sql}",
+                f"with input as not materialized (select * from history_frame), {compiled.sql}",
                 compiled.params,
             ).fetchall()
             flagged = [(row_number, expectation) for _, row_number, expectation, _ in flagged]

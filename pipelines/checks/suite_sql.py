@@ -164,7 +164,8 @@ class _Compiler:
         self.feed = feed
         self.columns = columns
         self.params: dict[str, object] = {}
-        self.windows: list[str] = []
+        # Per compound-unique rule: the flag column marking a shared key, and the key's columns.
+        self.shared_keys: list[tuple[str, list[str]]] = []
 
     def column(self, name: str) -> str:
         if name not in self.columns:
@@ -240,10 +241,9 @@ class _Compiler:
                     f"{self.column(kwargs['column_B'])})"
                 )
             case "expect_compound_columns_to_be_unique":
-                key = ", ".join(self.column(c) for c in kwargs["column_list"])
-                window = f"__rows_sharing_key_{rule.index}"
-                self.windows.append(f"count(*) over (partition by {key}) as {window}")
-                found = f"{window} > 1"
+                flag = f"__key_shared_{rule.index}"
+                self.shared_keys.append((flag, [self.column(c) for c in kwargs["column_list"]]))
+                found = f"coalesce({flag}, false)"
         if condition := kwargs.get("row_condition"):
             found = f"{self.condition(rule, condition)} and ({found})"
         return f"({found})"
@@ -278,11 +278,33 @@ class _Compiler:
         return f"nullif(concat_ws(' / ', {', '.join(sources)}), '')"
 
 
+def shared_keys(keys: list[tuple[str, list[str]]]) -> str:
+    """CTEs ending in `scored`: the input with, per compound-unique rule, its flag true on rows
+    whose key another row shares. The keys that occur more than once are found by a grouping
+    of the key columns alone and joined back (nulls match nulls, as GX counts them): a window
+    over the input would carry every column through a sort of all rows, which at 25M rows
+    spilled past the memory limit and took twice as long."""
+    ctes, joins, flags = [], [], []
+    for n, (flag, columns) in enumerate(keys):
+        key = ", ".join(columns)
+        ctes.append(
+            f"shared_{n} as (select {key}, true as {flag} from input "
+            "group by all having count(*) > 1), "
+        )
+        matched = " and ".join(f"i.{c} is not distinct from s{n}.{c}" for c in columns)
+        joins.append(f" left join shared_{n} as s{n} on {matched}")
+        flags.append(f", s{n}.{flag}")
+    return (
+        f"{''.join(ctes)}scored as (select i.*{''.join(flags)} from input as i{''.join(joins)}), "
+    )
+
+
 def compile_suite(feed: str, rules: tuple[Rule, ...], columns: set[str]) -> CompiledSuite:
-    """The body of a query over a CTE named `input` (the caller writes `with input as (…), `)
-    giving (submission_id, row_number, expectation, value_found) for
-    every row and rule it breaks. Rows passing everything are dropped by a single filter, so
-    the per-rule work is done only for the rows that need it."""
+    """The body of a query over a CTE named `input` giving (submission_id, row_number,
+    expectation, value_found) for every row and rule it breaks. The caller writes `with input
+    as not materialized (…), `: where a key must be unique the input is read twice, and reading
+    it again costs less than storing 25M rows. Rows passing everything are dropped by a single
+    filter, so the per-rule work is done only for the rows that need it."""
     compiler = _Compiler(feed, columns)
     row_rules = [r for r in rules if not r.is_table_rule]
     table_rules = tuple(r for r in rules if r.is_table_rule)
@@ -294,10 +316,9 @@ def compile_suite(feed: str, rules: tuple[Rule, ...], columns: set[str]) -> Comp
         f"'value_found': {compiler.value(rule)}}} end"
         for rule, predicate in predicates
     )
-    windows = "".join(f", {w}" for w in compiler.windows)
     any_broken = " or ".join(predicate for _, predicate in predicates) or "false"
     sql = (
-        f"scored as (select *{windows} from input), "
+        f"{shared_keys(compiler.shared_keys)}"
         f"flagged as (select submission_id, row_number, "
         f"unnest(list_filter([{hits}], lambda h: h is not null)) as hit "
         f"from scored where {any_broken}) "

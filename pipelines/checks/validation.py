@@ -236,7 +236,7 @@ def run_sql_engine(
     compiled = compile_suite(contract.feed, rules, columns)
     try:
         con.execute(
-            f"insert into suite_findings with input as ({source}), {compiled.sql}",
+            f"insert into suite_findings with input as not materialized ({source}), {compiled.sql}",
             {"submission_ids": submission_ids, **compiled.params},
         )
     except duckdb.Error as error:

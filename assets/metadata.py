@@ -24,7 +24,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.files.contracts import FEEDS, load_contract
-from pipelines.store.conform import PARSED_SUFFIX
+from pipelines.store.conform import PARSED_SUFFIX, TYPED_SUFFIX
 from pipelines.store.warehouse import quote_identifier, split_statements, sql_text, transaction
 
 PREVIEW_ROWS = 50
@@ -220,9 +220,9 @@ def table_columns(
 def contract_descriptions(schema: str, table: str) -> dict[str, str]:
     """Descriptions of a feed's raw or staging columns from its contract: the Chinese header the
     clerk fills in, the unit and the contract's own words."""
-    if schema not in ("raw", "staging") or table.removesuffix("_typed") not in FEEDS:
+    if schema not in ("raw", "staging") or table.removesuffix(TYPED_SUFFIX) not in FEEDS:
         return {}
-    contract = load_contract(table.removesuffix("_typed"))
+    contract = load_contract(table.removesuffix(TYPED_SUFFIX))
     described = {
         "submission_id": "The submission (报送文件) the row came from; see ledger.submissions.",
         "row_number": "Row number in the source file (原文件行号), as the clerk sees it.",

@@ -64,6 +64,8 @@ SQL_TYPES = {
 }
 # A raw column's parsed value is stored beside it under this suffix.
 PARSED_SUFFIX = "__parsed"
+# staging.<feed>_typed: the feed's raw rows with their parsed values as the columns.
+TYPED_SUFFIX = "_typed"
 
 
 def raw_table(contract: Contract) -> str:
@@ -71,7 +73,7 @@ def raw_table(contract: Contract) -> str:
 
 
 def typed_view(contract: Contract) -> str:
-    return f"staging.{quote_identifier(contract.feed + '_typed')}"
+    return f"staging.{quote_identifier(contract.feed + TYPED_SUFFIX)}"
 
 
 def parsed(contract: Contract) -> list[Column]:
@@ -163,7 +165,7 @@ def ensure_typed_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
     each typed column its text as received (`<column>__text`), so a finding shows what the clerk
     typed. Values are parsed once, on receipt, into raw: validation, staging and the checks all
     read them, and parsing millions of rows takes seconds each time."""
-    if table_kind(con, "staging", contract.feed + "_typed") == "BASE TABLE":
+    if table_kind(con, "staging", contract.feed + TYPED_SUFFIX) == "BASE TABLE":
         # where typed rows were a table of their own
         con.execute(f"drop table {typed_view(contract)}")
     text = TYPED_EXPRESSIONS["text"]

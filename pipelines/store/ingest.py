@@ -24,6 +24,7 @@ from pipelines.files.senders import refuse_other_kinds, refuse_other_sender
 from pipelines.files.templates import drop_example_rows
 from pipelines.store.archive import archive, record_arrival
 from pipelines.store.conform import (
+    TYPED_SUFFIX,
     ensure_raw_table,
     ensure_typed_view,
     insert_raw,
@@ -141,7 +142,7 @@ def ensure_staging_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> N
     run_sql(
         con,
         "staging/feed",
-        identifiers={"feed": contract.feed, "feed_typed": f"{contract.feed}_typed"},
+        identifiers={"feed": contract.feed, "feed_typed": contract.feed + TYPED_SUFFIX},
     )
 
 

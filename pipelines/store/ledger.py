@@ -10,6 +10,7 @@ from pipelines.checks.history import PLANS, Doubt
 from pipelines.checks.validation import Finding, Verdict, quarantine
 from pipelines.files.contracts import load_contract
 from pipelines.files.period import named_months
+from pipelines.store.conform import TYPED_SUFFIX
 from pipelines.store.warehouse import transaction
 
 
@@ -391,7 +392,7 @@ def submissions_version(con: duckdb.DuckDBPyConnection, feed: str, staged: bool 
     submissions received (the raw table's rows follow from these alone); `staged`, also of each
     submission's verdict and of the feed's staging views' definitions (the staging view's rows
     follow from these). An unchanged digest means unchanged contents."""
-    views = [feed, f"{feed}_typed"] if staged else []
+    views = [feed, feed + TYPED_SUFFIX] if staged else []
     (digest,) = con.execute(
         """
         select md5(

@@ -250,11 +250,28 @@ def test_the_published_file_is_in_the_storage_format_duckdb_1x_reads(runs_with_r
     """DuckDB files start with an 8-byte checksum, the magic bytes DUCK and the storage version
     number (DuckDB's storage docs). 64 is what v0.10 to v1.1 write and every 1.x and 2.x release
     reads; DuckDB 1.5 reads 64 to 68 and refuses the 2.x default the pipeline's own file uses.
-    No 1.x client is installed here, so the header is read instead of opening it in one."""
+    The header is read, and the file opened in the 1.x CLI analysts install with pip."""
     settings, _, _ = runs_with_reader
     with open(settings.analysts, "rb") as handle:
         magic, version = struct.unpack("<8x4sQ", handle.read(20))
     assert (magic, version) == (b"DUCK", 64)
+    # And the CLI analysts install with pip (duckdb-cli 1.5.6) opens it and reads the facts
+    # through its views over the fact files: 78 registrations and one more per correction.
+    cli = subprocess.run(
+        [str(Path(sys.executable).parent / "duckdb"), "-readonly", str(settings.analysts)]
+        + [
+            "-csv",
+            "-noheader",
+            "-c",
+            "select version(), count(*) from marts.fact_enterprise_events",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout.split() == [f"v1.5.6,{FINAL_T08}"]
 
 
 def test_loading_the_code_location_and_ticking_its_sensors_opens_no_duckdb_file(tmp_path):

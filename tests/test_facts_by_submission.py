@@ -147,6 +147,27 @@ def test_each_row_is_written_once_and_read_by_both_databases(tmp_path) -> None:
     assert (reported(later, FACT)["rows_added"], reported(later, FACT)["rows_removed"]) == (1, 0)
     assert analysts_rows(settings) == expected
 
+    # A file no record names (as a warehouse rebuilt beside its folder leaves, which an earlier
+    # analysts' file may read) is retired when seen, not deleted; a day later it is, but never
+    # a file a live pair names, even when a retired record names it too.
+    stray = folder / Path(files[1][3]).with_name("2024-02-01-000000000000-0.parquet")
+    stray.write_bytes((folder / files[1][3]).read_bytes())
+    with connect(settings.warehouse) as con:
+        con.execute(
+            "insert into staging.fact_files select * replace (now() - interval 2 day as "
+            "retired_at) from staging.fact_files where file = ?",
+            [files[1][3]],
+        )
+    assert run_refresh(settings, instance).success
+    assert stray.is_file() and (folder / files[1][3]).is_file()
+    retired = [file for *_, file in fact_files(settings, live=False)]
+    assert retired == [str(stray.relative_to(folder))]
+    with connect(settings.warehouse) as con:
+        con.execute("update staging.fact_files set retired_at = retired_at - interval 2 day")
+    assert run_refresh(settings, instance).success
+    assert not stray.exists() and fact_files(settings, live=False) == []
+    assert analysts_rows(settings) == expected
+
 
 def test_an_unchanged_landed_file_is_not_read_again_to_be_recognised(tmp_path) -> None:
     landed = tmp_path / "landing" / "a.csv"

@@ -238,34 +238,49 @@ def update_facts(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
 
 
 def remove_retired(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Delete the files retired more than RETIRED_KEPT ago, and any file of the table's folder
-    that no record names and is as old (written by a run that was killed before it recorded
-    them)."""
-    cutoff = dt.datetime.now(dt.UTC) - RETIRED_KEPT
-    expired = con.execute(
-        "select file from staging.fact_files where fact_table = ? and retired_at < ?",
-        [table, cutoff],
-    ).fetchall()
+    """Delete the files retired more than RETIRED_KEPT ago that no live pair names again.
+
+    A file of the table's folder that no record names (a run killed before it recorded what it
+    wrote, or a warehouse rebuilt beside its folder, whose earlier analysts' file may still read
+    it) is recorded as retired when first seen, so it too is deleted a day later. Scratch folders
+    of a killed run's writes are deleted once as old."""
+    now = dt.datetime.now(dt.UTC)
+    cutoff = now - RETIRED_KEPT
     root = facts_folder(con)
-    for (file,) in expired:
-        (root / file).unlink(missing_ok=True)
-    con.execute(
-        "delete from staging.fact_files where fact_table = ? and retired_at < ?", [table, cutoff]
-    )
     recorded = {
         file
         for (file,) in con.execute(
             "select file from staging.fact_files where fact_table = ?", [table]
         ).fetchall()
     }
-    # Submissions' folders: their files and the scratch folders of a killed run's writes.
-    for path in (root / table).glob("*/*"):
-        stale = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC) < cutoff
-        if stale and str(path.relative_to(root)) not in recorded:
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+    for path in (root / table).glob("*/*.parquet"):
+        file = str(path.relative_to(root))
+        try:
+            period = dt.date.fromisoformat(path.name[:10])
+        except ValueError:
+            continue  # not a name this module writes: left alone
+        if file not in recorded:
+            con.execute(
+                "insert into staging.fact_files values (?, ?, ?, null, '', ?, 0, ?)",
+                [table, path.parent.name, period, file, now],
+            )
+    expired = [
+        file
+        for (file,) in con.execute(
+            "select file from staging.fact_files where fact_table = $t and retired_at < $cutoff "
+            "and file not in (select file from staging.fact_files where fact_table = $t "
+            "and retired_at is null)",
+            {"t": table, "cutoff": cutoff},
+        ).fetchall()
+    ]
+    for file in expired:
+        (root / file).unlink(missing_ok=True)
+    con.execute(
+        "delete from staging.fact_files where fact_table = ? and retired_at < ?", [table, cutoff]
+    )
+    for scratch in (root / table).glob("*/.partitions.*.tmp"):
+        if dt.datetime.fromtimestamp(scratch.stat().st_mtime, dt.UTC) < cutoff:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def repoint_views(analysts: Path, before: Path, after: Path) -> None:

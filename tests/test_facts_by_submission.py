@@ -169,6 +169,30 @@ def test_each_row_is_written_once_and_read_by_both_databases(tmp_path) -> None:
     assert analysts_rows(settings) == expected
 
 
+def test_a_month_whose_rows_are_all_quarantined_is_held_not_written_every_night(tmp_path) -> None:
+    settings = settings_for(tmp_path, as_of_date="2024-04-20")
+    instance = dg.DagsterInstance.ephemeral()
+    # Five good rows for January; February's one row shows an Excel error: set aside (1 of 6
+    # rows is under the contract's 20% threshold), so February counts with no fact row.
+    areas = ["太阳岛", "冰雪大世界", "伏尔加庄园", "东北虎林园", "湿地公园"]
+    drop_csv(settings, TOURISM, "culture_tourism", "2024-01至02.csv", [
+        *[dict(period="2024-01", area=area, revenue_wan=100) for area in areas],
+        dict(period="2024-02", area="太阳岛", revenue_wan="#REF!"),
+    ])  # fmt: skip
+    first = run_refresh(settings, instance)
+    assert first.success
+    facts = reported(first, FACT)
+    assert (facts["rows_added"], facts["periods_added"]) == (5, 2)
+    assert [(period, rows) for _, period, rows, _ in fact_files(settings)] == [
+        (month(1), 5),
+        (month(2), 0),
+    ]
+    quiet = run_refresh(settings, instance)
+    assert quiet.success
+    facts = reported(quiet, FACT)
+    assert (facts["rows_added"], facts["periods_added"], facts["dagster/row_count"]) == (0, 0, 5)
+
+
 def test_an_unchanged_landed_file_is_not_read_again_to_be_recognised(tmp_path) -> None:
     landed = tmp_path / "landing" / "a.csv"
     landed.parent.mkdir()

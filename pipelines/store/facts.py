@@ -168,10 +168,16 @@ def write_pairs(
     records = []
     for period, validated_at in pairs:
         stamp = hashlib.sha256(f"{validated_at}|{sign}".encode()).hexdigest()[:12]
-        # A pair whose rows are all in quarantine has no file but the columns one.
-        for index, (part, rows) in enumerate(written.get(period, [])):
+        # A pair whose rows are all in quarantine gets a file of none: recorded, it is held,
+        # not written again every night.
+        parts = written.get(period) or [(None, 0)]
+        for index, (part, rows) in enumerate(parts):
             final = folder / f"{period:%Y-%m-%d}-{stamp}-{index}.parquet"
-            os.replace(part, final)
+            if part is None:
+                empty = f"select * from staging.{quote_identifier(table)} limit 0"
+                write_parquet(con, empty, {}, final)
+            else:
+                os.replace(part, final)
             records.append(
                 (
                     table,

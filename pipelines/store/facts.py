@@ -75,21 +75,20 @@ def columns_file(con: duckdb.DuckDBPyConnection, table: str) -> Path:
     pair still has its columns, and every file after it has the same."""
     path = facts_folder(con) / table / f"columns-{signature(con, table)}.parquet"
     if not path.exists():
-        write_parquet(con, f"select * from staging.{quote_identifier(table)} limit 0", {}, path)
+        write_empty(con, table, path)
     return path
 
 
-def write_parquet(con: duckdb.DuckDBPyConnection, query: str, params: dict, path: Path) -> Path:
-    """Write `query`'s rows to `path` through a temporary name, so a reader or a later run never
-    sees half a file."""
+def write_empty(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+    """Write a file of the fact's columns and no row to `path`, through a temporary name, so a
+    reader or a later run never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     con.execute(
-        f"copy ({query}) to {sql_literal(str(partial))} (format parquet, compression zstd)",
-        params or None,
+        f"copy (select * from staging.{quote_identifier(table)} limit 0) "
+        f"to {sql_literal(str(partial))} (format parquet, compression zstd)"
     )
     os.replace(partial, path)
-    return path
 
 
 def view_query(con: duckdb.DuckDBPyConnection, table: str) -> str:
@@ -128,11 +127,12 @@ def ensure_facts(con: duckdb.DuckDBPyConnection) -> None:
 def forget_missing(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Forget live files that are not on disk (a warehouse restored or rebuilt without its fact
     files): their pairs are written again."""
+    root = facts_folder(con)
     for (file,) in con.execute(
         "select file from staging.fact_files where fact_table = ? and retired_at is null",
         [table],
     ).fetchall():
-        if not (facts_folder(con) / file).is_file():
+        if not (root / file).is_file():
             con.execute(
                 "delete from staging.fact_files where fact_table = ? and file = ?", [table, file]
             )
@@ -174,8 +174,7 @@ def write_pairs(
         for index, (part, rows) in enumerate(parts):
             final = folder / f"{period:%Y-%m-%d}-{stamp}-{index}.parquet"
             if part is None:
-                empty = f"select * from staging.{quote_identifier(table)} limit 0"
-                write_parquet(con, empty, {}, final)
+                write_empty(con, table, final)
             else:
                 os.replace(part, final)
             records.append(

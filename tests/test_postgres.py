@@ -454,6 +454,9 @@ def production(tmp_path_factory, cluster):
             wait_for(
                 lambda: graphql(int(env["WORKPLAN_UI_PORT"]), "{ version }"), "the UI", services
             )
+            # The plan file settings_for drops has a run of its own, started by the plans sensor:
+            # until it has run there are no targets to score, whatever the feeds' runs publish.
+            wait_for(lambda: finished(instance, "ingest_plans", 1), "the plan's run", services)
             yield settings, instance, services
         finally:
             services.stop_all()

@@ -14,6 +14,7 @@ from pipelines.checks import data_docs
 from pipelines.checks.validation import GX_MAX_ROWS, Validation, validate_batch
 from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.files.senders import department_names
+from pipelines.quiet_night import LANDING_STATE, STRAY_SCOPE, landing_state
 from pipelines.reports.receipts import STATUS_ZH, write_receipts
 from pipelines.resources import Warehouse
 from pipelines.settings import TIMEZONE
@@ -59,6 +60,7 @@ def stray_files(context: AssetExecutionContext, warehouse: Warehouse) -> dg.Mate
     they belong, with an alert, so nothing that arrives goes unrecorded."""
     landing = Path(warehouse.landing)
     with warehouse.connect() as con:
+        looked = landing_state(landing, Path(warehouse.path), STRAY_SCOPE)
         received = [
             s
             for path in stray_files_in(landing)
@@ -70,6 +72,7 @@ def stray_files(context: AssetExecutionContext, warehouse: Warehouse) -> dg.Mate
     tag_rejections(context, len(received))
     return dg.MaterializeResult(
         metadata={
+            LANDING_STATE: looked,
             "files_received": len(received),
             "files": dg.MetadataValue.md(
                 "\n".join(f"- {markdown_text(s.file_name)}" for s in received) or "none"
@@ -100,6 +103,7 @@ def build_raw_asset(feed: str) -> dg.AssetsDefinition:
     )
     def raw_feed(context: AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as con:
+            looked = landing_state(Path(warehouse.landing), Path(warehouse.path), feed)
             received = receive_feed(con, Path(warehouse.landing), Path(warehouse.archive), feed)
             raise_rejection_alerts(con)
             version = submissions_version(con, feed)
@@ -115,6 +119,7 @@ def build_raw_asset(feed: str) -> dg.AssetsDefinition:
                 f"{submission.rows_read} rows{note}"
             )
         metadata["files_received"] = dg.MetadataValue.int(len(received))
+        metadata[LANDING_STATE] = dg.MetadataValue.text(looked)
         # As received: a file read well is 'received' until the suite check judges it.
         metadata["submissions"] = files_table(files)
         return dg.MaterializeResult(metadata=metadata)

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pipelines.files.contracts import FEEDS
 from pipelines.instance import local_instance
 from pipelines.jobs import ingest_job_name
+from pipelines.quiet_night import NIGHTLY_TAG, nightly_choice
 from pipelines.reports import alerts
 from pipelines.reports.report import UnknownPlanYear, write_reports
 from pipelines.reports.scorecard import read_scorecard, render
@@ -35,12 +36,25 @@ DEMO_THROUGH = "2025-10"
 DEMO_AS_OF_DATE = "2025-11-20"
 
 
-def run_job(job_name: str, settings: Settings) -> bool:
-    """Run one job in process on the local instance, with a progress bar over its steps."""
+def run_job(job_name: str, settings: Settings, *, nightly: bool = False) -> bool:
+    """Run one job in process on the local instance, with a progress bar over its steps.
+
+    `nightly` is the nightly schedule's choice made here (pipelines/quiet_night.py): on a quiet
+    night the job's re-scoring subset, else all of it; the run is tagged as the schedule's is."""
     from pipelines.definitions import build_definitions
 
     instance = local_instance(settings)
-    job = build_definitions(settings).resolve_job_def(job_name)
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(job_name)
+    tags = {}
+    if nightly:
+        choice = nightly_choice(
+            instance, defs.resolve_asset_graph(), settings.landing, settings.warehouse
+        )
+        if choice.assets is not None:
+            job = job.get_subset(asset_selection=choice.assets, asset_check_selection=choice.checks)
+            console.print("Nothing new since the last runs: re-scoring pace and republishing.")
+        tags[NIGHTLY_TAG] = choice.tag
     steps = len(job.graph.node_dict)
     run_id = str(uuid.uuid4())
     outcome: dict[str, object] = {}
@@ -48,7 +62,11 @@ def run_job(job_name: str, settings: Settings) -> bool:
     def execute() -> None:
         try:
             result = job.execute_in_process(
-                instance=instance, run_id=run_id, run_config=QUIET_LOGS, raise_on_error=False
+                instance=instance,
+                run_id=run_id,
+                run_config=QUIET_LOGS,
+                raise_on_error=False,
+                tags=tags,
             )
             outcome["success"] = result.success
         except Exception as error:  # reported below, after the progress bar closes
@@ -139,9 +157,10 @@ def ingest() -> None:
 
 @main.command()
 def refresh() -> None:
-    """Rebuild everything (the nightly job): receive anything new, re-score every indicator."""
+    """The nightly job: receive anything new and rebuild, re-scoring every indicator as of today
+    (with nothing new or undone since the last runs, the re-scoring alone)."""
     settings = Settings.from_env()
-    ok = run_job("refresh_all", settings)
+    ok = run_job("refresh_all", settings, nightly=True)
     deliver_alerts(settings)
     if not ok:
         raise SystemExit(1)

@@ -35,7 +35,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         asset_checks=[*dg.load_asset_checks_from_modules(ASSET_MODULES), landing.month_owed],
         jobs=[*jobs.ingest_jobs, jobs.refresh_all],
         sensors=[*sensors.landing_sensors, sensors.deliver_alerts],
-        schedules=[schedules.build_nightly_refresh(settings.run_retention_days)],
+        schedules=[schedules.build_nightly_refresh(settings)],
         resources={
             "warehouse": Warehouse.from_settings(settings),
             "alerting": Alerting(webhook_url=settings.alert_webhook),

@@ -19,6 +19,7 @@ import pytest
 from bench.run_history import backdate_run
 from pipelines.run_history import prune_runs
 from pipelines.schedules import build_nightly_refresh
+from tests.helpers import settings_for
 
 NIGHT = dt.datetime(2024, 6, 30, 18, tzinfo=dt.UTC)  # 02:00 on 1 July in Asia/Shanghai
 
@@ -61,7 +62,7 @@ def unfinished(instance: dg.DagsterInstance, status: dg.DagsterRunStatus, days_a
     return run.run_id
 
 
-def test_the_nightly_tick_deletes_old_finished_runs_and_keeps_the_rest(instance) -> None:
+def test_the_nightly_tick_deletes_old_finished_runs_and_keeps_the_rest(instance, tmp_path) -> None:
     oldest = ran(instance, small, days_ago=100)
     old_failure = ran(instance, failing, days_ago=95)
     within = ran(instance, small, days_ago=89)
@@ -82,7 +83,7 @@ def test_the_nightly_tick_deletes_old_finished_runs_and_keeps_the_rest(instance)
     # The nightly tick with 90 days kept: the failed run of 95 days ago goes too, and the night's
     # refresh is requested as ever.
     context = dg.build_schedule_context(instance=instance, scheduled_execution_time=NIGHT)
-    (request,) = build_nightly_refresh(90).evaluate_tick(context).run_requests
+    (request,) = build_nightly_refresh(settings_for(tmp_path)).evaluate_tick(context).run_requests
     assert request.tags["dagster/schedule_name"] == "nightly_refresh"
     kept = {record.dagster_run.run_id for record in instance.get_run_records()}
     assert kept == {within, recent, running, waiting}

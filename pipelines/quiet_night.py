@@ -1,0 +1,169 @@
+"""A quiet night: nothing arrived and nothing is left undone, so the nightly run re-scores only.
+
+The nightly refresh (the schedule and `workplan refresh`) exists because 序时进度 moves with the
+calendar. When no landing file changed since each receiving asset last looked, the code is the
+code that looked, the warehouse is the one it wrote, and every step downstream of those receipts
+finished after them, receiving, validating, staging and writing the facts again would redo the
+same work: the run takes the assets that read the judging date (`rescore_selection`: months owed,
+pace, the scorecard's history and the published files) and their checks, in seconds whatever the
+facts' size. Anything else, or any doubt, and it is the full refresh it always was; the reason is
+named on the run (the `nightly` tag) and in the command's output.
+
+Each receiving asset records `landing_state` on its materialization: a digest of the paths, sizes,
+inodes and modification times it was about to receive (taken before it reads them, so a file that
+changes meanwhile only makes the next night a full one), the code's digest and the warehouse
+file's identity (a rebuilt or restored warehouse is another file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.files.contracts import FEEDS
+from pipelines.settings import PROJECT_ROOT
+
+# The metadata entry a receiving asset records (see the module's docstring).
+LANDING_STATE = "landing_state"
+# The `nightly` tag of a quiet night's run (a full one says why it is not quiet).
+NIGHTLY_TAG = "nightly"
+QUIET = "quiet: nothing new, pace re-scored"
+# The scope of the stray-files asset: landing outside every feed's folder.
+STRAY_SCOPE = "stray_files"
+# What defines the work besides the data: code, SQL, suites, contracts and the seed catalogue.
+CODE_FOLDERS = ("assets", "catalog", "contracts", "expectations", "pipelines", "sql")
+CODE_SUFFIXES = {".py", ".sql", ".json", ".yaml", ".yml", ".csv", ".j2"}
+# The plan's targets feed every staging view, but their content changes only with the plans
+# feed's own files, whose receipt is checked like any other: an ingest run that re-derives
+# them for one feed leaves the other feeds' staging steps current.
+DERIVED_FROM_RECEIPTS = "reference"
+
+
+def landing_digests(landing: Path) -> dict[str, str]:
+    """A digest per receiving scope (each feed's folder, and `STRAY_SCOPE` for the rest) of every
+    visible entry's relative path, size, inode and modification time; read by stat alone."""
+    entries: dict[str, list[str]] = {scope: [] for scope in (*FEEDS, STRAY_SCOPE)}
+    root = landing.resolve()
+    if root.is_dir():
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [name for name in dirs if not name.startswith((".", "~$"))]
+            for name in files:
+                if name.startswith((".", "~$")):
+                    continue
+                path = Path(folder) / name
+                try:
+                    stat = path.lstat()
+                except FileNotFoundError:
+                    continue
+                relative = path.relative_to(root)
+                parts = relative.parts
+                scope = parts[0] if len(parts) > 1 and parts[0] in FEEDS else STRAY_SCOPE
+                entries[scope].append(
+                    f"{relative}\t{stat.st_size}\t{stat.st_ino}\t{stat.st_mtime_ns}"
+                )
+    return {scope: digest(sorted(lines)) for scope, lines in entries.items()}
+
+
+def code_digest() -> str:
+    """A digest of the files that define what a run does with the data."""
+    lines = []
+    for name in CODE_FOLDERS:
+        for path in sorted((PROJECT_ROOT / name).rglob("*")):
+            if path.suffix in CODE_SUFFIXES and "__pycache__" not in path.parts:
+                content = hashlib.sha256(path.read_bytes()).hexdigest()
+                lines.append(f"{path.relative_to(PROJECT_ROOT)}\t{content}")
+    return digest(lines)
+
+
+def landing_state(landing: Path, warehouse: Path, scope: str) -> str:
+    """What a receiving asset records before it receives `scope` (a feed, or `STRAY_SCOPE`)."""
+    return _states(landing, warehouse)[scope]
+
+
+def _states(landing: Path, warehouse: Path) -> dict[str, str]:
+    try:
+        stat = warehouse.stat()
+        identity = f"{stat.st_dev}:{stat.st_ino}"
+    except FileNotFoundError:
+        identity = "none"
+    code = code_digest()
+    return {
+        scope: digest([scope, landed, code, identity])
+        for scope, landed in landing_digests(landing).items()
+    }
+
+
+def digest(lines: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def rescore_selection() -> dg.AssetSelection:
+    """The assets a quiet night runs: marts.feed_status, where the judging date enters the marts,
+    and everything downstream of it (pace, the scorecard's history, the published files); and
+    the month-owed checks on the landing assets."""
+    from assets.landing import FEED_STATUS, month_owed_checks
+
+    judged = dg.AssetSelection.assets(FEED_STATUS).downstream()
+    return judged.required_multi_asset_neighbors() | month_owed_checks
+
+
+@dataclass(frozen=True)
+class NightlyChoice:
+    """What the nightly run does: the re-scoring subset (`assets`, `checks`) or, with both None,
+    the whole refresh; `tag` says which, and why, on the run."""
+
+    assets: set[dg.AssetKey] | None
+    checks: set[dg.AssetCheckKey] | None
+    tag: str
+
+
+def nightly_choice(
+    instance: dg.DagsterInstance, asset_graph, landing: Path, warehouse: Path
+) -> NightlyChoice:
+    """The quiet subset when nothing is new or undone; in any doubt, the full refresh."""
+    try:
+        reason = full_refresh_reason(instance, asset_graph, landing, warehouse)
+    except Exception as error:  # noqa: BLE001 - in doubt, the full refresh
+        reason = f"could not tell ({type(error).__name__}: {error})"[:200]
+    if reason is not None:
+        return NightlyChoice(None, None, f"full: {reason}")
+    selection = rescore_selection()
+    return NightlyChoice(
+        selection.resolve(asset_graph), selection.resolve_checks(asset_graph), QUIET
+    )
+
+
+def full_refresh_reason(
+    instance: dg.DagsterInstance, asset_graph, landing: Path, warehouse: Path
+) -> str | None:
+    """Why the nightly run must do everything, or None on a quiet night."""
+    rescored = rescore_selection().resolve(asset_graph)
+    kept = {
+        key
+        for key in asset_graph.materializable_asset_keys - rescored
+        if asset_graph.get(key).group_name != "landing"
+    }
+    records = {
+        record.asset_entry.asset_key: record.asset_entry.last_materialization_record
+        for record in instance.get_asset_records(list(kept))
+    }
+    if never := sorted(key.to_user_string() for key in kept if records.get(key) is None):
+        return f"never materialized: {never[0]}"
+    states = _states(landing, warehouse)
+    for key in sorted(kept, key=lambda key: key.to_user_string()):
+        record = records[key]
+        recorded = record.asset_materialization.metadata.get(LANDING_STATE)
+        receives = key.path[0] == "raw"
+        if receives and (recorded is None or recorded.value != states.get(key.path[-1])):
+            return f"{key.to_user_string()}: landing, code or warehouse changed since it looked"
+        for parent in asset_graph.get(key).parent_keys & kept:
+            if asset_graph.get(parent).group_name == DERIVED_FROM_RECEIPTS:
+                continue
+            if records[parent].storage_id > record.storage_id:
+                return f"{key.to_user_string()} is older than {parent.to_user_string()}"
+    return None

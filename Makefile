@@ -16,7 +16,7 @@ demo: $(STAMP) $(DATA_DOCS_ASSETS) system-packages
 
 test: $(STAMP) $(DATA_DOCS_ASSETS) system-packages postgres
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -n 2 --dist loadfile
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -10,6 +10,16 @@ from pipelines.settings import Settings
 from tests.helpers import settings_for, workplan
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep each module on one xdist worker (`--dist loadgroup`, as `loadfile` would), and every
+    module that reads the session's demo on the same one, so `workplan demo` (over a minute)
+    runs once per test session, not once per worker that meets it."""
+    with_demo = {item.module.__name__ for item in items if "demo" in item.fixturenames}
+    for item in items:
+        module = item.module.__name__
+        item.add_marker(pytest.mark.xdist_group("demo" if module in with_demo else module))
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return settings_for(tmp_path)

@@ -156,11 +156,16 @@ def ingest() -> None:
 
 
 @main.command()
-def refresh() -> None:
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Receive, validate and rebuild everything even when nothing is new.",
+)
+def refresh(full: bool) -> None:
     """The nightly job: receive anything new and rebuild, re-scoring every indicator as of today
     (with nothing new or undone since the last runs, the re-scoring alone)."""
     settings = Settings.from_env()
-    ok = run_job("refresh_all", settings, nightly=True)
+    ok = run_job("refresh_all", settings, nightly=not full)
     deliver_alerts(settings)
     if not ok:
         raise SystemExit(1)

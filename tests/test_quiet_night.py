@@ -159,3 +159,14 @@ def test_workplan_refresh_rescores_only_when_nothing_is_new(tmp_path) -> None:
         last.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
     )
     assert {event.dagster_event.asset_key for event in events} == RESCORED
+
+    # `--full` receives and rebuilds everything all the same.
+    done = workplan(tmp_path, "refresh", "--full", env={"WORKPLAN_AS_OF_DATE": "2024-05-20"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Nothing new" not in done.stdout
+    (last,) = instance.get_run_records(limit=1)
+    assert NIGHTLY_TAG not in last.dagster_run.tags
+    events = instance.all_logs(
+        last.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    )
+    assert {RAW, FACT} | RESCORED <= {event.dagster_event.asset_key for event in events}

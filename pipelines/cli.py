@@ -40,7 +40,8 @@ def run_job(job_name: str, settings: Settings, *, nightly: bool = False) -> bool
     """Run one job in process on the local instance, with a progress bar over its steps.
 
     `nightly` is the nightly schedule's choice made here (pipelines/quiet_night.py): on a quiet
-    night the job's re-scoring subset, else all of it; the run is tagged as the schedule's is."""
+    night the job's re-scoring subset, with new files for some feeds only what their sensors
+    would run, else all of it; the run is tagged as the schedule's is."""
     from pipelines.definitions import build_definitions
 
     instance = local_instance(settings)
@@ -53,7 +54,7 @@ def run_job(job_name: str, settings: Settings, *, nightly: bool = False) -> bool
         )
         if choice.assets is not None:
             job = job.get_subset(asset_selection=choice.assets, asset_check_selection=choice.checks)
-            console.print("Nothing new since the last runs: re-scoring pace and republishing.")
+            console.print(f"Nightly run, {choice.tag} (the rest is as the last runs left it)")
         tags[NIGHTLY_TAG] = choice.tag
     steps = len(job.graph.node_dict)
     run_id = str(uuid.uuid4())

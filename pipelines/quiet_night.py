@@ -6,7 +6,10 @@ code that looked, the warehouse is the one it wrote, and every step downstream o
 finished after them, receiving, validating, staging and writing the facts again would redo the
 same work: the run takes the assets that read the judging date (`rescore_selection`: months owed,
 pace, the scorecard's history and the published files) and their checks, in seconds whatever the
-facts' size. Anything else, or any doubt, and it is the full refresh it always was; the reason is
+facts' size. When only some departments' feeds have new files (and nothing else changed), the
+night runs what their sensors would have run: those feeds received, validated and staged, then
+the re-scoring. Anything else (the plans, a stray file, the code, another warehouse file, a run
+stopped half way), or any doubt, and it is the full refresh it always was; which, and why, is
 named on the run (the `nightly` tag) and in the command's output.
 
 Each receiving asset records `landing_state` on its materialization: a digest of the paths, sizes,
@@ -33,6 +36,8 @@ LANDING_STATE = "landing_state"
 # The `nightly` tag of a quiet night's run (a full one says why it is not quiet).
 NIGHTLY_TAG = "nightly"
 QUIET = "quiet: nothing new, pace re-scored"
+# The feed whose files set the targets: a new plan restages every feed, so its night is full.
+PLANS = "plans"
 # The scope of the stray-files asset: landing outside every feed's folder.
 STRAY_SCOPE = "stray_files"
 # What defines the work besides the data: code, SQL, suites, contracts and the seed catalogue.
@@ -114,8 +119,8 @@ def rescore_selection() -> dg.AssetSelection:
 
 @dataclass(frozen=True)
 class NightlyChoice:
-    """What the nightly run does: the re-scoring subset (`assets`, `checks`) or, with both None,
-    the whole refresh; `tag` says which, and why, on the run."""
+    """What the nightly run does: a subset of the full refresh (`assets`, `checks`) or, with
+    both None, the whole of it; `tag` says which, and why, on the run."""
 
     assets: set[dg.AssetKey] | None
     checks: set[dg.AssetCheckKey] | None
@@ -125,23 +130,35 @@ class NightlyChoice:
 def nightly_choice(
     instance: dg.DagsterInstance, asset_graph, landing: Path, warehouse: Path
 ) -> NightlyChoice:
-    """The quiet subset when nothing is new or undone; in any doubt, the full refresh."""
+    """The re-scoring alone when nothing is new or undone; when only some departments' feeds
+    have new files, what each of their sensors would run (receive, validate and stage those
+    feeds, then re-score); in any doubt, the full refresh."""
+    from pipelines.jobs import ingest_selection
+
     try:
-        reason = full_refresh_reason(instance, asset_graph, landing, warehouse)
-    except Exception as error:  # noqa: BLE001 - in doubt, the full refresh
-        reason = f"could not tell ({type(error).__name__}: {error})"[:200]
-    if reason is not None:
+        changed = changed_feeds(instance, asset_graph, landing, warehouse)
+    except FullRefresh as reason:
         return NightlyChoice(None, None, f"full: {reason}")
+    except Exception as error:  # noqa: BLE001 - in doubt, the full refresh
+        return NightlyChoice(None, None, f"full: could not tell ({type(error).__name__})")
     selection = rescore_selection()
-    return NightlyChoice(
-        selection.resolve(asset_graph), selection.resolve_checks(asset_graph), QUIET
-    )
+    for feed in changed:
+        selection = selection | ingest_selection(feed)
+    tag = f"partial: new files for {', '.join(changed)}" if changed else QUIET
+    return NightlyChoice(selection.resolve(asset_graph), selection.resolve_checks(asset_graph), tag)
 
 
-def full_refresh_reason(
+class FullRefresh(Exception):  # noqa: N818 - a decision, raised with its reason
+    """The nightly run must do everything, for the reason given."""
+
+
+def changed_feeds(
     instance: dg.DagsterInstance, asset_graph, landing: Path, warehouse: Path
-) -> str | None:
-    """Why the nightly run must do everything, or None on a quiet night."""
+) -> list[str]:
+    """The department feeds whose landing changed since their raw asset looked (none on a quiet
+    night); raises FullRefresh when that is not all there is to do: an asset never materialized,
+    one older than what it reads (a run stopped half way), or a change to the plans, to the
+    files outside every feed's folder, to the code or to the warehouse file."""
     rescored = rescore_selection().resolve(asset_graph)
     kept = {
         key
@@ -153,17 +170,26 @@ def full_refresh_reason(
         for record in instance.get_asset_records(list(kept))
     }
     if never := sorted(key.to_user_string() for key in kept if records.get(key) is None):
-        return f"never materialized: {never[0]}"
-    states = _states(landing, warehouse)
-    for key in sorted(kept, key=lambda key: key.to_user_string()):
-        record = records[key]
-        recorded = record.asset_materialization.metadata.get(LANDING_STATE)
-        receives = key.path[0] == "raw"
-        if receives and (recorded is None or recorded.value != states.get(key.path[-1])):
-            return f"{key.to_user_string()}: landing, code or warehouse changed since it looked"
+        raise FullRefresh(f"never materialized: {never[0]}")
+    ordered = sorted(kept, key=lambda key: key.to_user_string())
+    for key in ordered:
         for parent in asset_graph.get(key).parent_keys & kept:
             if asset_graph.get(parent).group_name == DERIVED_FROM_RECEIPTS:
                 continue
-            if records[parent].storage_id > record.storage_id:
-                return f"{key.to_user_string()} is older than {parent.to_user_string()}"
-    return None
+            if records[parent].storage_id > records[key].storage_id:
+                raise FullRefresh(f"{key.to_user_string()} is older than {parent.to_user_string()}")
+    states = _states(landing, warehouse)
+    changed = []
+    for key in ordered:
+        if key.path[0] != "raw":
+            continue
+        recorded = records[key].asset_materialization.metadata.get(LANDING_STATE)
+        scope = key.path[-1]
+        if recorded is not None and recorded.value == states.get(scope):
+            continue
+        if scope not in FEEDS or scope == PLANS:
+            raise FullRefresh(
+                f"{key.to_user_string()}: landing, code or warehouse changed since it looked"
+            )
+        changed.append(scope)
+    return changed

@@ -1,7 +1,7 @@
 """A quiet night re-scores only (issue 16): with nothing new in landing and nothing left undone
-since the last runs, the nightly run is the subset that reads the judging date; a new file, a
-run that stopped half way, or another warehouse file makes it the full refresh again, and says
-why on the run.
+since the last runs, the nightly run is the subset that reads the judging date; new files for
+one feed make it that feed's sensor run; a run that stopped half way, a new plan or another
+warehouse file make it the full refresh again; the run says which, and why.
 
 Tier: the real nightly schedule evaluated with its definitions on a persistent Dagster instance,
 the run it asks for executed in process on a temporary deployment; the command-line path through
@@ -110,26 +110,43 @@ def test_a_quiet_night_rescores_only_and_anything_new_or_undone_makes_it_full(
     assert run(later, instance, quiet) == RESCORED
     assert tourism_status(settings) == ("2024-03", 40, dt.date(2024, 5, 20))
 
-    # March arrives: the tourism feed's landing changed since its raw asset looked.
+    # March arrives: only the tourism feed's landing changed since its raw asset looked, so the
+    # night runs what its sensor would: that feed received, validated and staged, then the
+    # re-scoring; the other feeds' steps are not run.
     drop_csv(settings, TOURISM, CULTURE, "2024-03.csv", tourism(range(3, 4)))
-    full = nightly(later, instance)
-    assert full.asset_selection is None
-    assert full.tags[NIGHTLY_TAG] == (
-        "full: raw/tourism_revenue: landing, code or warehouse changed since it looked"
-    )
+    partial = nightly(later, instance)
+    assert partial.tags[NIGHTLY_TAG] == "partial: new files for tourism_revenue"
+    assert {RAW, FACT, dg.AssetKey(["staging", TOURISM])} | RESCORED <= set(partial.asset_selection)
+    assert dg.AssetKey(["raw", "projects"]) not in partial.asset_selection
+    assert dg.AssetCheckKey(RAW, "gx_suite") in partial.asset_check_keys
 
-    # A run that received it and stopped before staging it (the raw step alone): still full,
-    # since the staging step is older than what it reads.
+    # A run that received it and stopped before staging it (the raw step alone): full, since
+    # the staging step is older than what it reads.
     job = build_definitions(later).resolve_job_def("refresh_all")
     assert job.get_subset(asset_selection={RAW}).execute_in_process(instance=instance).success
     undone = nightly(later, instance)
-    assert (
-        undone.tags[NIGHTLY_TAG]
-        == "full: staging/tourism_revenue is older than raw/tourism_revenue"
+    assert undone.tags[NIGHTLY_TAG] == (
+        "full: staging/tourism_revenue is older than raw/tourism_revenue"
     )
     assert {RAW, FACT} <= run(later, instance, undone)
     assert tourism_status(settings)[:2] == ("2024-04", 10)  # April was due by 05-10
     assert nightly(later, instance).tags[NIGHTLY_TAG] == QUIET
+
+    # April arrives and the partial night takes it: published, and the night after is quiet.
+    drop_csv(settings, TOURISM, CULTURE, "2024-04.csv", tourism(range(4, 5)))
+    partial = nightly(later, instance)
+    assert partial.tags[NIGHTLY_TAG] == "partial: new files for tourism_revenue"
+    ran = run(later, instance, partial)
+    assert {RAW, FACT} | RESCORED <= ran
+    assert dg.AssetKey(["raw", "projects"]) not in ran
+    assert tourism_status(settings)[:2] == ("2024-05", 0)  # May is due by 06-10
+    assert nightly(later, instance).tags[NIGHTLY_TAG] == QUIET
+
+    # A new plan file restages every feed: full.
+    drop_csv(settings, "plans", "supervision_office", "extra.csv", [dict(note="x")])
+    assert nightly(later, instance).tags[NIGHTLY_TAG] == (
+        "full: raw/plans: landing, code or warehouse changed since it looked"
+    )
 
     # Another warehouse file at the same path (restored from a backup, say): full again.
     copy = settings.warehouse.with_name("copy.duckdb")
@@ -145,12 +162,12 @@ def test_workplan_refresh_rescores_only_when_nothing_is_new(tmp_path) -> None:
     env = {"WORKPLAN_AS_OF_DATE": "2024-04-20"}
     done = workplan(tmp_path, "refresh", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Nothing new" not in done.stdout
+    assert "Nightly run," not in done.stdout
     assert tourism_status(settings)[:2] == ("2024-03", 10)
 
     done = workplan(tmp_path, "refresh", env={"WORKPLAN_AS_OF_DATE": "2024-05-20"})
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Nothing new since the last runs: re-scoring pace and republishing." in done.stdout
+    assert f"Nightly run, {QUIET}" in done.stdout
     assert tourism_status(settings)[:2] == ("2024-03", 40)
     instance = local_instance(settings)
     (last,) = instance.get_run_records(limit=1)
@@ -163,7 +180,7 @@ def test_workplan_refresh_rescores_only_when_nothing_is_new(tmp_path) -> None:
     # `--full` receives and rebuilds everything all the same.
     done = workplan(tmp_path, "refresh", "--full", env={"WORKPLAN_AS_OF_DATE": "2024-05-20"})
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Nothing new" not in done.stdout
+    assert "Nightly run," not in done.stdout
     (last,) = instance.get_run_records(limit=1)
     assert NIGHTLY_TAG not in last.dagster_run.tags
     events = instance.all_logs(

@@ -10,10 +10,12 @@ from pipelines.settings import Settings
 from tests.helpers import settings_for, workplan
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep each module on one xdist worker (`--dist loadgroup`, as `loadfile` would), and every
     module that reads the session's demo on the same one, so `workplan demo` (over a minute)
-    runs once per test session, not once per worker that meets it."""
+    runs once per test session, not once per worker that meets it. First among the hooks:
+    xdist's own reads the groups to name each test's worker."""
     with_demo = {item.module.__name__ for item in items if "demo" in item.fixturenames}
     for item in items:
         module = item.module.__name__

@@ -10,9 +10,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import dagster as dg
@@ -88,6 +89,10 @@ def receive_plan(settings: Settings) -> None:
     assert plan.execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
 
 
+# The longest any one command may take in a test.
+COMMAND_SECONDS = 600
+
+
 def workplan(
     home: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
@@ -101,9 +106,22 @@ def workplan(
     # The console script pip installed next to this interpreter.
     command = Path(sys.executable).parent / "workplan"
     assert command.exists(), "the project's command-line tool is not installed"
-    return subprocess.run(
-        [str(command), *args], env=clean, capture_output=True, text=True, timeout=600, check=False
-    )
+    # Output goes to files, not pipes, and the command runs in a session of its own that is
+    # cleared when it ends: a process it leaves behind holding its stdout (once, in CI, Dagster's
+    # compute-log `tail -F` outlived a finished demo) cannot stall the test past the deadline.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(
+            [str(command), *args], env=clean, stdout=out, stderr=err, start_new_session=True
+        )
+        try:
+            returncode = process.wait(timeout=COMMAND_SECONDS)
+        finally:
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(process.args, returncode, out.read(), err.read())
 
 
 WAIT_SECONDS = 120

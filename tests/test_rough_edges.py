@@ -5,7 +5,9 @@ processes."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import replace
@@ -234,3 +236,38 @@ def test_a_refusal_echoes_only_what_the_clerk_needs_of_a_file_that_is_no_table(
     assert "A (root:x:0:0:a-line-that-…)" in message_en and private not in message_en
     assert "第 A 列（root:x:0:0:a-line-that-…）" in message_zh and private not in message_zh
     assert "P (field14)" in message_en and "Q (field15)" not in message_en
+
+
+def test_a_command_started_with_stop_signals_ignored_leaves_nothing_running(tmp_path) -> None:
+    """A shell's background job, or a test runner's worker, starts `workplan` with SIGTERM (and
+    SIGINT) ignored, and an ignored signal passes to every process started from it. The command
+    restores them: the `tail -F` Dagster starts to mirror a run's compute log, which it stops
+    with SIGTERM, is stopped when the run ends, so nothing of the command's session outlives it
+    (before: the tails stayed, and each run waited 30 s per tail for them)."""
+    settings = settings_for(tmp_path)
+    drop_csv(settings, "tourism_revenue", "culture_tourism", "2024-01.csv", [
+        dict(period="2024-01", area="太阳岛", revenue_wan=100),
+    ])  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
+    env["WORKPLAN_HOME"] = str(tmp_path)
+
+    def ignore_stop_signals() -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    with open(tmp_path / "refresh.log", "w") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "workplan"), "refresh"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, holding whatever it starts
+            preexec_fn=ignore_stop_signals,  # noqa: PLW1509 - the case under test
+        )
+        try:
+            assert process.wait(timeout=300) == 0, (tmp_path / "refresh.log").read_text()
+            with pytest.raises(ProcessLookupError):
+                os.killpg(process.pid, 0)  # no process of its group is left
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)

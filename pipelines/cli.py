@@ -32,6 +32,11 @@ from pipelines.store.arrivals import scan
 console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 PROGRESS_POLL_SECONDS = 0.25
+STEP_ENDS = {
+    dg.DagsterEventType.STEP_SUCCESS,
+    dg.DagsterEventType.STEP_FAILURE,
+    dg.DagsterEventType.STEP_SKIPPED,
+}
 # The demo's story runs to October of its second plan year, judged the week after it was due.
 DEMO_THROUGH = "2025-10"
 DEMO_AS_OF_DATE = "2025-11-20"
@@ -85,17 +90,13 @@ def run_job(job_name: str, settings: Settings, *, nightly: bool = False) -> bool
     ) as progress:
         task = progress.add_task(job_name, total=steps)
         worker.start()
+        cursor = None
         while worker.is_alive():
             worker.join(PROGRESS_POLL_SECONDS)
-            done = instance.all_logs(
-                run_id,
-                of_type={
-                    dg.DagsterEventType.STEP_SUCCESS,
-                    dg.DagsterEventType.STEP_FAILURE,
-                    dg.DagsterEventType.STEP_SKIPPED,
-                },
-            )
-            progress.update(task, completed=len(done))
+            # Only the steps finished since the last look: the run's thread shares the GIL.
+            finished = instance.get_records_for_run(run_id, cursor=cursor, of_type=STEP_ENDS)
+            cursor = finished.cursor
+            progress.advance(task, len(finished.records))
         progress.update(task, completed=steps)
     if "error" in outcome:
         error = outcome["error"]

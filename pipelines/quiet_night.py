@@ -30,6 +30,7 @@ import dagster as dg
 
 from pipelines.files.contracts import FEEDS
 from pipelines.settings import PROJECT_ROOT
+from pipelines.store.ingest import NOT_SUBMISSIONS, feed_of
 
 # The metadata entry a receiving asset records (see the module's docstring).
 LANDING_STATE = "landing_state"
@@ -56,9 +57,9 @@ def landing_digests(landing: Path) -> dict[str, str]:
     root = landing.resolve()
     if root.is_dir():
         for folder, dirs, files in os.walk(root):
-            dirs[:] = [name for name in dirs if not name.startswith((".", "~$"))]
+            dirs[:] = [name for name in dirs if not name.startswith(NOT_SUBMISSIONS)]
             for name in files:
-                if name.startswith((".", "~$")):
+                if name.startswith(NOT_SUBMISSIONS):
                     continue
                 path = Path(folder) / name
                 try:
@@ -66,9 +67,7 @@ def landing_digests(landing: Path) -> dict[str, str]:
                 except FileNotFoundError:
                     continue
                 relative = path.relative_to(root)
-                parts = relative.parts
-                scope = parts[0] if len(parts) > 1 and parts[0] in FEEDS else STRAY_SCOPE
-                entries[scope].append(
+                entries[feed_of(relative) or STRAY_SCOPE].append(
                     f"{relative}\t{stat.st_size}\t{stat.st_ino}\t{stat.st_mtime_ns}"
                 )
     return {scope: digest(sorted(lines)) for scope, lines in entries.items()}

@@ -58,22 +58,24 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Names that are no submission: hidden files and folders, and Excel's owner files (~$name.xlsx,
+# left beside a workbook open in a shared folder).
+NOT_SUBMISSIONS = (".", "~$")
+
+
 def landing_files(landing: Path, feed: str) -> list[Path]:
     """Regular, visible files under `landing/<feed>/`, never a symbolic or hard link."""
     return regular_files((landing / feed).resolve())
 
 
 def regular_files(root: Path) -> list[Path]:
-    """Regular, visible files under `root`, never a symbolic or hard link, never leaving it.
-
-    Excel's owner files (~$name.xlsx, left beside a workbook open in a shared folder) are not
-    submissions either.
-    """
+    """Regular, visible files under `root`, never a symbolic or hard link, never leaving it,
+    and none of NOT_SUBMISSIONS."""
     if not root.is_dir():
         return []
     files = []
     for path in sorted(root.rglob("*")):
-        if any(part.startswith((".", "~$")) for part in path.relative_to(root).parts):
+        if any(part.startswith(NOT_SUBMISSIONS) for part in path.relative_to(root).parts):
             continue
         if path.is_symlink() or root not in path.resolve().parents or not path.is_file():
             continue
@@ -88,11 +90,14 @@ def stray_files(landing: Path) -> list[Path]:
     """Files dropped in landing outside every feed's folder (in landing itself, or in a folder
     named for no feed): nobody will read them as a feed, so they are recorded and refused."""
     root = landing.resolve()
-    return [
-        path
-        for path in regular_files(root)
-        if len(parts := path.relative_to(root).parts) == 1 or parts[0] not in FEEDS
-    ]
+    return [path for path in regular_files(root) if feed_of(path.relative_to(root)) is None]
+
+
+def feed_of(relative: Path) -> str | None:
+    """The feed whose folder holds this path (relative to landing); None outside every feed's
+    folder (in landing itself, or in a folder named for no feed)."""
+    parts = relative.parts
+    return parts[0] if len(parts) > 1 and parts[0] in FEEDS else None
 
 
 def receive_stray(

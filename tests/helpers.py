@@ -93,6 +93,12 @@ def receive_plan(settings: Settings) -> None:
 COMMAND_SECONDS = 600
 
 
+def clean_env() -> dict[str, str]:
+    """This process's environment without any WORKPLAN_ or DAGSTER_ setting of the caller's
+    shell, for a command or service a test starts on a deployment of its own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
+
+
 def workplan(
     home: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
@@ -101,8 +107,7 @@ def workplan(
     `env` adds variables (e.g. WORKPLAN_AS_OF_DATE to replay a day) after the clean-up, so no
     WORKPLAN_ or DAGSTER_ setting of the caller's shell leaks into the run.
     """
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
-    clean |= {"WORKPLAN_HOME": str(home), "COLUMNS": "200"} | (env or {})
+    clean = clean_env() | {"WORKPLAN_HOME": str(home), "COLUMNS": "200"} | (env or {})
     # The console script pip installed next to this interpreter.
     command = Path(sys.executable).parent / "workplan"
     assert command.exists(), "the project's command-line tool is not installed"
@@ -197,7 +202,7 @@ def workplan_ui(home: Path):
     """`workplan ui` on a free port of 127.0.0.1 for the deployment at `home`; its port once the
     webserver answers. The whole process group is stopped on the way out."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
+    env = clean_env()
     env["WORKPLAN_HOME"] = str(home)
     log = open(home / "ui.log", "w")  # noqa: SIM115 - closed in the finaliser below
     process = subprocess.Popen(

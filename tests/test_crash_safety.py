@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from pipelines.demo.scenario import write_demo_feeds
+from tests.helpers import clean_env
 
 # Points of a run, as shares of an uninterrupted run's duration: start-up, receiving files,
 # validation, marts and publishing fall across them whatever the machine's speed.
@@ -24,7 +25,7 @@ THROUGH = "2024-01"
 
 def refresh(home: Path, kill_after: float | None = None) -> int:
     """`workplan refresh` in its own process; SIGKILL it after `kill_after` seconds if given."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
+    env = clean_env()
     env |= {"WORKPLAN_HOME": str(home), "WORKPLAN_AS_OF_DATE": "2024-03-20"}
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "workplan"), "refresh"],

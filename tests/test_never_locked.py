@@ -36,7 +36,7 @@ from pipelines.definitions import build_definitions
 from pipelines.files.contracts import FEEDS
 from pipelines.jobs import ingest_job_name, ingest_selection
 from pipelines.settings import PROJECT_ROOT, Settings
-from tests.helpers import drop_csv, receive_plan, settings_for
+from tests.helpers import clean_env, drop_csv, receive_plan, settings_for
 
 FEED = "enterprise_registrations"
 RUNS = 10
@@ -284,7 +284,7 @@ def test_loading_the_code_location_and_ticking_its_sensors_opens_no_duckdb_file(
     os.utime(waiting, (settled, settled))
     settings.dagster_home.mkdir(parents=True)
     shutil.copyfile(PROJECT_ROOT / "dagster.yaml", settings.dagster_home / "dagster.yaml")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
+    env = clean_env()
     env |= {"WORKPLAN_HOME": str(settings.home), "DAGSTER_HOME": str(settings.dagster_home)}
     validate = subprocess.run(
         [str(Path(sys.executable).parent / "dagster"), "definitions", "validate"]

@@ -44,7 +44,15 @@ from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import (
 from pipelines.instance import local_instance
 from pipelines.settings import PROJECT_ROOT, SettingsError
 from tests import helpers
-from tests.helpers import drop_csv, free_port, graphql, settings_for, stop_group, workplan
+from tests.helpers import (
+    clean_env,
+    drop_csv,
+    free_port,
+    graphql,
+    settings_for,
+    stop_group,
+    workplan,
+)
 
 DEPLOY = PROJECT_ROOT / "deploy"
 UNITS = DEPLOY / "systemd"
@@ -424,7 +432,7 @@ def wait_for(condition, what: str, services: Services):
 def production(tmp_path_factory, cluster):
     """The deployment with its three services started; its instance opened as `workplan` does."""
     settings = settings_for(production_home(tmp_path_factory.mktemp("production")))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
+    env = clean_env()
     env |= cluster() | {
         "WORKPLAN_HOME": str(settings.home),
         "DAGSTER_HOME": str(settings.dagster_home),

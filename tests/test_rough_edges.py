@@ -20,7 +20,7 @@ from pipelines.settings import Settings, SettingsError
 from pipelines.store.archive import arrivals
 from pipelines.store.ingest import prepare, receive_feed
 from pipelines.store.warehouse import publish_copy
-from tests.helpers import drop_csv, run_refresh, settings_for, workplan
+from tests.helpers import clean_env, drop_csv, run_refresh, settings_for, workplan
 
 ROWS = [dict(period="2024-03", area="景区1", revenue_wan=5)]
 
@@ -74,7 +74,7 @@ print(instance.get_runs_count())
 
 
 def test_commands_started_together_on_a_new_home_both_open_its_instance(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
+    env = clean_env()
     starts = [
         subprocess.Popen(
             [sys.executable, "-c", OPEN_INSTANCE, str(tmp_path)],
@@ -248,7 +248,7 @@ def test_a_command_started_with_stop_signals_ignored_leaves_nothing_running(tmp_
     drop_csv(settings, "tourism_revenue", "culture_tourism", "2024-01.csv", [
         dict(period="2024-01", area="太阳岛", revenue_wan=100),
     ])  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKPLAN_", "DAGSTER_"))}
+    env = clean_env()
     env["WORKPLAN_HOME"] = str(tmp_path)
 
     def ignore_stop_signals() -> None:

@@ -15,7 +15,7 @@ from assets.metadata import (
 )
 from pipelines.resources import Scoring, Warehouse
 from pipelines.store.archive import missing_copies
-from pipelines.store.facts import FACTS, contents_version, update_facts
+from pipelines.store.facts import FACTS, contents_version, count_events, update_facts
 from pipelines.store.warehouse import quote_identifier, run_sql, sql_text
 
 MARTS = "marts"
@@ -130,6 +130,7 @@ def feed_metrics(warehouse: Warehouse) -> dg.MaterializeResult:
     """Every feed as one value per department, metric and month (year to date), with the
     submissions behind it; months with missing data are absent. Table marts.feed_metrics."""
     with warehouse.connect() as con:
+        count_events(con)
         run_sql(con, "marts/feed_metrics")
         return dg.MaterializeResult(metadata=table_metadata(con, MARTS, "feed_metrics"))
 

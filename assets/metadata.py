@@ -111,6 +111,17 @@ TABLE_KEYS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
+# Tables whose preview is sorted within the first groups of their key's first two columns
+# (`first_groups`): a feed's staging and fact tables, which grow with the year, keyed by
+# department and period first.
+GROUPED_KEYS = {(schema, table) for schema, table in _feed_keys() if schema != "raw"}
+# Tables whose TABLE_KEYS key is unique by construction (a row of raw is one line of one file):
+# their preview is ordered by the key alone. Breaking ties that cannot occur by every column
+# made each new month's run sort a national year's raw rows by all their text (1 s at 25M rows,
+# against 0.25 s by the key).
+UNIQUE_KEYS = {("raw", feed) for feed in FEEDS}
+
+
 def table_metadata(
     con: duckdb.DuckDBPyConnection,
     schema: str,
@@ -155,13 +166,22 @@ def table_contents(
     table: str,
     names: list[str],
     key: tuple[str, ...] | None = None,
+    *,
+    grouped: bool = False,
 ) -> dict:
-    """The table's row count and preview (columns `names`): each a scan of the whole table."""
+    """The table's row count and preview (columns `names`). Each is a scan of the whole table;
+    `grouped`, the preview sorts only the rows of the first groups of the key's first two
+    columns (`first_groups`)."""
     qualified = f"{quote_identifier(schema)}.{quote_identifier(table)}"
-    (rows,) = con.execute(f"select count(*) from {qualified}").fetchone()
     order = preview_order(con, schema, table, names, key)
+    if grouped and key is None and (schema, table) in GROUPED_KEYS:
+        lead = order_columns(con, schema, table, names, key)[:2]
+        rows, where, params = first_groups(con, qualified, lead)
+    else:
+        (rows,) = con.execute(f"select count(*) from {qualified}").fetchone()
+        where, params = "", {}
     records = con.execute(
-        f"select * from {qualified} order by {order} limit {PREVIEW_ROWS}"
+        f"select * from {qualified}{where} order by {order} limit {PREVIEW_ROWS}", params
     ).fetchall()
     shown = f"all {rows} rows" if rows <= PREVIEW_ROWS else f"the first {PREVIEW_ROWS} of {rows}"
     return {
@@ -171,6 +191,39 @@ def table_contents(
             f"{shown}, ordered by {', '.join(order_columns(con, schema, table, names, key))}"
         ),
     }
+
+
+def first_groups(
+    con: duckdb.DuckDBPyConnection, qualified: str, lead: list[str]
+) -> tuple[int, str, dict]:
+    """The table's row count, and a WHERE clause (with its parameters) keeping the fewest groups
+    of the `lead` columns, in preview order, that hold the first PREVIEW_ROWS rows.
+
+    A feed's tables follow the year (25M rows and more): sorting them all for a preview of 50
+    took 1.5-2 s of every run that changed them. Their first two key columns (department,
+    period) split them into months, the preview's rows lie in the first of those, and a filter
+    on them reaches the scan, so the sort sees a month, not the year.
+    """
+    columns = [quote_identifier(c) for c in lead]
+    groups = con.execute(
+        f"select {', '.join(columns)}, count(*) from {qualified} group by all "
+        f"order by {', '.join(f'{c} nulls last' for c in columns)}"
+    ).fetchall()
+    tests, params, seen = [], {}, 0
+    for number, (*values, count) in enumerate(groups):
+        if seen >= PREVIEW_ROWS:
+            break
+        seen += count
+        parts = []
+        for position, (column, value) in enumerate(zip(columns, values, strict=True)):
+            if value is None:
+                parts.append(f"{column} is null")
+            else:
+                parts.append(f"{column} = $g{number}_{position}")
+                params[f"g{number}_{position}"] = value
+        tests.append("(" + " and ".join(parts) + ")")
+    rows = sum(count for *_, count in groups)
+    return rows, f" where {' or '.join(tests) or 'false'}", params
 
 
 def versioned_table_metadata(
@@ -194,7 +247,7 @@ def versioned_table_metadata(
     kept = CONTENT_VERSION in previous and previous[CONTENT_VERSION].value == version
     if kept and all(name in previous for name in CONTENT_KEYS):
         return metadata | {name: previous[name] for name in CONTENT_KEYS}
-    return metadata | table_contents(con, schema, table, column_names(described))
+    return metadata | table_contents(con, schema, table, column_names(described), grouped=True)
 
 
 def table_columns(
@@ -305,9 +358,11 @@ def preview_order(
     names: list[str],
     key: tuple[str, ...] | None,
 ) -> str:
-    """ORDER BY text: the key columns, then all the others, so ties always break the same way."""
+    """ORDER BY text: the key columns, then all the others, so ties always break the same way;
+    the key alone where it is unique (UNIQUE_KEYS)."""
     first = order_columns(con, schema, table, names, key)
-    ordered = first + [n for n in names if n not in first]
+    unique = key is None and (schema, table) in UNIQUE_KEYS
+    ordered = first + [n for n in names if n not in first and not unique]
     return ", ".join(f"{quote_identifier(n)} nulls last" for n in ordered) or "1"
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.checks.credit_code import check_character
 from pipelines.definitions import build_definitions
 from pipelines.demo.scenario import write_seed_plan
 from pipelines.files.contracts import load_contract
@@ -52,6 +53,12 @@ def settings_for(
         alert_webhook=alert_webhook,
         validation_engine=validation_engine,
     )
+
+
+def credit_code(serial: int) -> str:
+    """A valid unified social credit code (its check character computed) numbered `serial`."""
+    first17 = f"91230109MA{serial:07d}"
+    return first17 + check_character(first17)
 
 
 def drop_csv(

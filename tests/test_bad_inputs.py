@@ -27,7 +27,6 @@ import pytest
 import xlsxwriter
 import xlwt
 
-from pipelines.checks.credit_code import check_character
 from pipelines.checks.validation import validate_submissions
 from pipelines.files import bounds
 from pipelines.files.contracts import FEEDS
@@ -36,7 +35,7 @@ from pipelines.store.arrivals import ArrivalState, new_arrivals, scan
 from pipelines.store.ingest import prepare, receive_feed
 from pipelines.store.ledger import record_verdict
 from pipelines.store.warehouse import connect
-from tests.helpers import run_refresh, settings_for
+from tests.helpers import credit_code, run_refresh, settings_for
 
 TOURISM = "tourism_revenue/culture_tourism"
 PROJECTS = "projects/investment"
@@ -63,11 +62,6 @@ def csv_bytes(*lines: str, header: list[str] = HEADER, sep: str = ",") -> bytes:
 def areas(count: int, period: str = "2024-03", start: int = 0) -> list[str]:
     """`count` valid tourism rows: 景区NN with 1000+N visitors and 100+N 万元."""
     return [f"{period},景区{n:02d},{1000 + n},{100 + n}" for n in range(start, start + count)]
-
-
-def credit_code(serial: int) -> str:
-    first17 = f"91230109MA{serial:07d}"
-    return first17 + check_character(first17)
 
 
 def xlsx(rows: list[list], sheets: int = 1) -> bytes:

@@ -32,7 +32,6 @@ import duckdb
 import xlsxwriter
 import xlwt
 
-from pipelines.checks.credit_code import check_character
 from pipelines.checks.suite_sql import required_texts
 from pipelines.checks.suites import load_rules
 from pipelines.checks.validation import validate_submissions
@@ -40,7 +39,7 @@ from pipelines.files.contracts import load_contract
 from pipelines.files.templates import example_value
 from pipelines.store.ingest import prepare, receive_feed
 from pipelines.store.ledger import record_verdict
-from tests.helpers import settings_for
+from tests.helpers import credit_code, settings_for
 
 D = Decimal
 SENDERS = {
@@ -157,11 +156,6 @@ def xls(sheets: list[tuple[str, list[list], int]]) -> bytes:
 def excel_csv(*lines: str) -> bytes:
     """A CSV as Excel saves one (CSV UTF-8): a BOM, CRLF line ends, each cell as shown."""
     return ("\ufeff" + "".join(f"{line}\r\n" for line in lines)).encode("utf-8")
-
-
-def credit_code(serial: int) -> str:
-    first17 = f"91230109MA{serial:07d}"
-    return first17 + check_character(first17)
 
 
 def tourism_rows(count: int, start: int = 0, period: object = "2024-03") -> list[list]:

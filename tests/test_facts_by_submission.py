@@ -21,7 +21,7 @@ import duckdb
 
 from pipelines.store.ingest import known_sha256, prepare
 from pipelines.store.warehouse import connect
-from tests.helpers import drop_csv, run_refresh, settings_for
+from tests.helpers import credit_code, drop_csv, run_refresh, settings_for
 
 TOURISM = "tourism_revenue"
 FACT = dg.AssetKey(["marts", "fact_tourism_revenue"])
@@ -256,3 +256,51 @@ def test_a_quiet_night_takes_the_big_tables_counts_from_their_last_materializati
     recounted = {key: reported(changed, key) for key in keys}
     assert [recounted[key]["dagster/row_count"] for key in keys] == [4, 4, 3]
     assert all(recounted[k]["content_version"] != counted[k]["content_version"] for k in keys)
+
+
+def registrations(period: str, first: int, count: int) -> list[dict]:
+    """`count` new registrations in `period`, credit codes numbered from `first`."""
+    return [
+        dict(period=period, credit_code=credit_code(n), enterprise_name=f"企业{n}",
+             event_type="新登记", event_date=f"{period}-05", industry="制造业")
+        for n in range(first, first + count)
+    ]  # fmt: skip
+
+
+def test_events_are_counted_once_per_fact_file_and_a_correction_replaces_its_counts(
+    tmp_path,
+) -> None:
+    """marts.feed_metrics sums events counted once per live fact file: a month's file is
+    counted when it arrives, a file a correction retires leaves the sums."""
+    settings = settings_for(tmp_path, as_of_date="2024-04-20")
+    instance = dg.DagsterInstance.ephemeral()
+    feed, department = "enterprise_registrations", "market_regulation"
+    drop_csv(settings, feed, department, "2024-01.csv", registrations("2024-01", 0, 2))
+    drop_csv(settings, feed, department, "2024-02.csv", registrations("2024-02", 10, 3))
+    assert run_refresh(settings, instance).success
+
+    def year_to_date() -> list[tuple]:
+        with connect(settings.warehouse) as con:
+            return con.execute(
+                "select month, metric_value from marts.feed_metrics where department = ? "
+                "and metric_code = 'new_registrations' order by month",
+                [department],
+            ).fetchall()
+
+    def counted() -> list[tuple]:
+        """(file name of the submission, month, events counted) per counted fact file."""
+        with connect(settings.warehouse) as con:
+            return con.execute(
+                "select s.file_name, c.period, c.new_registrations "
+                "from staging.fact_event_counts c join staging.fact_files f using (file) "
+                "join ledger.submissions s using (submission_id) order by all"
+            ).fetchall()
+
+    # January 2, February 2 + 3.
+    assert year_to_date() == [(month(1), 2.0), (month(2), 5.0)]
+    assert counted() == [("2024-01.csv", month(1), 2), ("2024-02.csv", month(2), 3)]
+    # A correction of January with 4 registrations: January's first file leaves the counts.
+    drop_csv(settings, feed, department, "2024-01 更正.csv", registrations("2024-01", 20, 4))
+    assert run_refresh(settings, instance).success
+    assert year_to_date() == [(month(1), 4.0), (month(2), 7.0)]
+    assert counted() == [("2024-01 更正.csv", month(1), 4), ("2024-02.csv", month(2), 3)]

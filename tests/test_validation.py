@@ -11,14 +11,13 @@ import json
 
 import pytest
 
-from pipelines.checks.credit_code import check_character
 from pipelines.checks.validation import validate_submissions
 from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.settings import EXPECTATIONS_ROOT, Settings
 from pipelines.store.ingest import prepare, receive_feed
 from pipelines.store.ledger import record_verdict
 from pipelines.store.warehouse import connect
-from tests.helpers import drop_csv
+from tests.helpers import credit_code, drop_csv
 
 TOURISM = "tourism_revenue"
 ENTERPRISES = "enterprise_registrations"
@@ -36,11 +35,6 @@ def tourism_rows(count: int) -> list[dict]:
         dict(period="2024-03", area=f"景区{i:02d}", visitors=1000 + i, revenue_wan=100 + i)
         for i in range(count)
     ]
-
-
-def credit_code(serial: int) -> str:
-    first17 = f"91230109MA{serial:07d}"
-    return first17 + check_character(first17)
 
 
 def enterprise_rows(count: int) -> list[dict]:

@@ -318,6 +318,29 @@ def repoint_views(analysts: Path, before: Path, after: Path) -> None:
                 )
 
 
+def count_events(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the per-file event counts marts.feed_metrics sums in step with the live files of
+    marts.fact_enterprise_events: only files not counted before are read."""
+    table = "fact_enterprise_events"
+    root = facts_folder(con)
+    new = [
+        file
+        for (file,) in con.execute(
+            "select file from staging.fact_files where fact_table = ? and retired_at is null "
+            "and row_count > 0 and file not in (select file from staging.fact_event_counts) "
+            "order by file",
+            [table],
+        ).fetchall()
+    ]
+    # The fact's file of no rows leads the list, so a night with nothing new reads a list.
+    paths = [columns_file(con, table)] + [root / file for file in new]
+    run_sql(
+        con,
+        "marts/event_counts",
+        {"paths": [str(path) for path in paths], "files": ["", *new]},
+    )
+
+
 def contents_version(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """A digest of the files the fact's view reads: its rows follow from these alone."""
     (digest,) = con.execute(

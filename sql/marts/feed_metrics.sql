@@ -41,17 +41,17 @@ flow_coverage as (
     having count(*) = month(m.month)
 ),
 
--- A national feed has millions of events: count them per department and month first, so the
--- year-to-date sums join months, not events.
+-- A national feed has millions of events: they are counted per department and month once, when
+-- their fact file becomes live (sql/marts/event_counts.sql), so the year-to-date sums join
+-- months, not events, and a night reads no event it has counted before.
 events_by_month as (
     select
         department,
         period,
-        count(credit_code) filter (where event_type = '新登记') as new_registrations,
-        count(credit_code) filter (where event_type = '高企认定')
-        - count(credit_code) filter (where event_type = '高企撤销') as high_tech_net_increase,
-        count(credit_code) filter (where event_type = '外贸备案') as trade_filings
-    from marts.fact_enterprise_events
+        sum(new_registrations) as new_registrations,
+        sum(high_tech_certified) - sum(high_tech_revoked) as high_tech_net_increase,
+        sum(trade_filings) as trade_filings
+    from staging.fact_event_counts
     group by all
 ),
 

@@ -19,3 +19,17 @@ create table if not exists staging.fact_files (
 -- Records of the layout before (fact tables kept by submission inside each database file).
 drop table if exists staging.fact_contents;
 drop table if exists staging.published_file;
+
+-- Enterprise events per department and month, counted once for each live fact file: a file's
+-- rows never change (a pair validated again gets a new file), so a month's file is counted when
+-- it first becomes live, and marts.feed_metrics sums these counts instead of counting a
+-- national year's events again each night (sql/marts/event_counts.sql).
+create table if not exists staging.fact_event_counts (
+    file varchar not null,
+    department varchar,
+    period date,
+    new_registrations bigint not null,
+    high_tech_certified bigint not null,
+    high_tech_revoked bigint not null,
+    trade_filings bigint not null
+);

@@ -1,8 +1,9 @@
 """Render the latest results of each part as the README's benchmark tables.
 
-Each part (throughput, latency, nightly) keeps its latest full run in `bench/results/<part>.json`;
-the README shows all three between the `bench:start` and `bench:end` markers, so parts can be
-re-measured one at a time and the tables still show every figure with the date it was measured.
+Each part (throughput, latency, nightly, increments) keeps its latest full run in
+`bench/results/<part>.json`; the README shows them all between the `bench:start` and `bench:end`
+markers, so parts can be re-measured one at a time and the tables still show every figure with
+the date it was measured.
 Figures are medians of whole-process wall time and peak RSS; memory is in decimal GB (10^9 bytes).
 """
 
@@ -15,12 +16,23 @@ from pathlib import Path
 START = "<!-- bench:start -->"
 END = "<!-- bench:end -->"
 # The quick parts first: a long throughput run interrupted late still leaves their figures.
-PARTS = ("nightly", "latency", "throughput")
+PARTS = ("nightly", "latency", "increments", "throughput")
 TARGET_RATIO = 1.5
 TARGET_RSS_BYTES = 1.5e9
 TARGET_P50 = 10.0
 TARGET_P95 = 20.0
 TARGET_NIGHTLY = 30.0
+# Issue 16: the first refresh against the raw load (largest size, and 5M rows), a quiet night at
+# national scale, a month added against that month's raw load, and the district latency.
+TARGET_FIRST_RATIO = {25_000_000: 2.5, 5_000_000: 3.0}
+TARGET_QUIET = 10.0
+TARGET_MONTH_RATIO = 2.5
+TARGET_P50_16 = 8.0
+TARGET_P95_16 = 12.0
+# The steps of a sensor's run that come after its rows are published.
+AFTER_PUBLISH = {"analysts__scorecard", "analysts__gx_data_docs", "month_owed"}
+# How many of a run's slowest steps a missed target names.
+SLOWEST = 3
 # The steps that carry the feed's rows, in the order they run, and how the table names them.
 FEED_STEPS = {
     "raw__enterprise_registrations": "receive",
@@ -196,6 +208,97 @@ def target_rows(results: dict[str, dict]) -> list[str]:
     return lines
 
 
+def slowest(steps: dict[str, float]) -> str:
+    """The run's slowest steps, as the table names them where it does."""
+    top = sorted(steps.items(), key=lambda item: -item[1])[:SLOWEST]
+    return ", ".join(f"{FEED_STEPS.get(name, name)} {seconds:.1f} s" for name, seconds in top)
+
+
+def first_refresh_rows(sizes: list[dict]) -> list[str]:
+    """Issue 16's first-refresh targets: each measured size that has one."""
+    lines = []
+    for size in sizes:
+        limit = TARGET_FIRST_RATIO.get(size["rows"])
+        firsts = [p["first"] for p in size["project"]]
+        if limit is None or failure(firsts):
+            continue
+        raw, first = median_of(size["raw"], "wall_seconds"), median_of(firsts, "wall_seconds")
+        ratio = first / raw
+        steps = size["project"][-1].get("first_steps") or {}
+        why = "" if ratio <= limit else slowest(steps)
+        lines.append(
+            f"| {size['rows']:,} rows, first refresh ≤ {limit}× the raw load "
+            f"| {first:.1f} s against {raw:.1f} s, {ratio:.1f}× | {verdict(ratio <= limit)} "
+            f"| {why} |"
+        )
+        if size["rows"] == max(TARGET_FIRST_RATIO):
+            rss = median_of(firsts, "peak_rss_bytes")
+            lines.append(
+                f"| {size['rows']:,} rows, peak RSS ≤ {gb(TARGET_RSS_BYTES)} | {gb(rss)} "
+                f"| {verdict(rss <= TARGET_RSS_BYTES)} | |"
+            )
+    return lines
+
+
+def increment_rows(result: dict) -> list[str]:
+    """Issue 16's targets for work that must not grow with the year (one run: the last)."""
+    runs = [run for run in result["runs"] if run.get("quiet_after_month", {}).get("ok")]
+    if not runs:
+        return []
+    run, raw = runs[-1], result["raw_month"][len(result["runs"]) - 1]["wall_seconds"]
+    quiet = max(run["quiet_night"]["wall_seconds"], run["quiet_after_month"]["wall_seconds"])
+    month = run["month_added"]["wall_seconds"]
+    ratio = month / raw
+    met = ratio <= TARGET_MONTH_RATIO
+    rows = result["rows"]
+    counted = [run[kind]["published"].get("fact_rows") for kind in ("first", "quiet_after_month")]
+    exact = counted == [rows, rows + result["month_rows"]]
+    shown = " then ".join(f"{count:,}" for count in counted if count is not None)
+    return [
+        f"| a quiet night at {rows:,} rows ≤ {TARGET_QUIET:.0f} s | {quiet:.1f} s (the slower "
+        f"of the nights before and after the month) | {verdict(quiet <= TARGET_QUIET)} "
+        f"| {'' if quiet <= TARGET_QUIET else slowest(run['quiet_night']['steps'])} |",
+        f"| a {result['month_rows']:,}-row month added ≤ {TARGET_MONTH_RATIO}× its raw load "
+        f"| {month:.1f} s against {raw:.1f} s, {ratio:.1f}× | {verdict(met)} "
+        f"| {'' if met else slowest(run['month_added']['steps'])} |",
+        f"| every accepted row in the facts exactly once | {shown} | {verdict(exact)} | |",
+    ]
+
+
+def latency_parts(drops: list[dict]) -> str:
+    """Where a drop's time goes, medians: until the sensor's run exists, until it starts, and
+    the run's slowest steps before the publish (the leaders' pages and the month-owed checks
+    come after it)."""
+    steps = {}
+    for drop in drops:
+        for name, seconds in drop.get("steps", {}).items():
+            if name not in AFTER_PUBLISH:
+                steps.setdefault(name, []).append(seconds)
+    middle = {name: statistics.median(values) for name, values in steps.items()}
+    created = statistics.median(d["run_created_after"] for d in drops if "run_created_after" in d)
+    started = statistics.median(d["run_started_after"] for d in drops if "run_started_after" in d)
+    return f"run created {created:.1f} s, started {started:.1f} s after the drop; {slowest(middle)}"
+
+
+def issue16_rows(results: dict[str, dict]) -> list[str]:
+    """Each target of issue 16 with the figure measured against it and, when it is missed, the
+    slowest steps of the run measured."""
+    lines = ["| target | measured | | slowest steps when missed |", "|---|---|---|---|"]
+    lines += first_refresh_rows(results.get("throughput", {}).get("results", {}).get("sizes", []))
+    if "increments" in results:
+        lines += increment_rows(results["increments"]["results"])
+    latency = results.get("latency", {}).get("results")
+    if latency:
+        for name, limit in (("p50", TARGET_P50_16), ("p95", TARGET_P95_16)):
+            met = latency[name] <= limit
+            why = "" if met else latency_parts(latency["drops"])
+            lines.append(
+                f"| district latency {name} ≤ {limit:.0f} s | {latency[name]:.1f} s "
+                f"| {verdict(met)} | {why} |"
+            )
+    return lines if len(lines) > 2 else []
+
+
 def provenance(results: dict[str, dict]) -> list[str]:
     lines = []
     for part, result in results.items():
@@ -210,7 +313,10 @@ def provenance(results: dict[str, dict]) -> list[str]:
 def render(results: dict[str, dict]) -> str:
     """The markdown between the markers."""
     sizes = results.get("throughput", {}).get("results", {}).get("sizes", [])
-    sections = [("Targets (issue 7)", target_rows(results))]
+    sections = [
+        ("Targets (issue 16)", issue16_rows(results)),
+        ("Targets (issue 7)", target_rows(results)),
+    ]
     if sizes:
         sections.append(("Throughput: one registrations file, medians", throughput_rows(sizes)))
         sections.append(

@@ -18,7 +18,7 @@ from pipelines.files.contracts import FEEDS, ON_REVISION, PLAN_FEED, load_contra
 from pipelines.resources import Warehouse
 from pipelines.settings import CATALOG_ROOT, CONTRACTS_ROOT, PROJECT_ROOT, SQL_ROOT
 from pipelines.store.ingest import sha256_of
-from pipelines.store.warehouse import run_sql, table_kind, transaction
+from pipelines.store.warehouse import insert_rows, run_sql, table_kind, transaction
 
 REFERENCE = "reference"
 # One row: the SHA-256 of the sources the reference tables were last loaded from.
@@ -124,7 +124,7 @@ def load_feed_departments(con: duckdb.DuckDBPyConnection) -> None:
             "feed_zh varchar not null, department varchar not null, cadence varchar not null, "
             "due_day integer not null)"
         )
-        con.executemany("insert into reference.feed_departments values (?, ?, ?, ?, ?)", rows)
+        insert_rows(con, "reference.feed_departments", rows)
 
 
 def sources_digest() -> str:

@@ -17,6 +17,7 @@ import duckdb
 from pipelines.checks.suite_sql import text_source, value_columns
 from pipelines.checks.suites import Rule, suite_spec
 from pipelines.files.contracts import Contract
+from pipelines.store.warehouse import insert_rows
 
 if TYPE_CHECKING:
     import great_expectations as gx
@@ -153,6 +154,5 @@ def run_gx(
             errors |= own_errors
             results += own_results
         return errors, results
-    if findings:
-        con.executemany("insert into suite_findings values (?, ?, ?, ?)", findings)
+    insert_rows(con, "suite_findings", findings)
     return {submission_id: failed_table_rules for submission_id in submission_ids}, [result]

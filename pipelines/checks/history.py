@@ -31,7 +31,7 @@ from pipelines.checks.suites import Rule
 from pipelines.files.contracts import Contract
 from pipelines.settings import EXPECTATIONS_ROOT
 from pipelines.store.conform import typed_view
-from pipelines.store.warehouse import quote_identifier, sql_text
+from pipelines.store.warehouse import insert_rows, quote_identifier, sql_text
 
 SUITE = EXPECTATIONS_ROOT / "history" / "doubts.json"
 
@@ -241,7 +241,7 @@ def find_doubts(
     con.execute(
         "create or replace temp table history_flags (row_number integer, expectation integer)"
     )
-    con.executemany("insert into history_flags values (?, ?)", flagged)
+    insert_rows(con, "history_flags", flagged)
     cursor = con.execute(
         "select f.expectation, h.* from history_flags f join history_frame h using (row_number) "
         "order by h.submission_id, h.kind = 'register', h.excel_row, h.column_name, h.period"

@@ -16,7 +16,13 @@ from pipelines.files.bounds import column_letters
 from pipelines.files.contracts import Column, Contract
 from pipelines.files.headers import HeaderMatch
 from pipelines.files.units import unit_factor
-from pipelines.store.warehouse import quote_identifier, run_sql, sql_literal, table_kind
+from pipelines.store.warehouse import (
+    insert_rows,
+    quote_identifier,
+    run_sql,
+    sql_literal,
+    table_kind,
+)
 
 # {col} is the raw text; {context} the submission's unit factor (numbers) or title year (months).
 TYPED_EXPRESSIONS = {
@@ -47,9 +53,10 @@ def record_columns(
         letter = column_letters(match.positions[column.name] + 1)
         factor = unit_factor(unit, column.unit)
         rows.append([submission_id, column.name, header, unit, factor, year, letter])
-    con.executemany(
-        "insert into ledger.submission_columns (submission_id, column_name, header_found, "
-        "unit_found, unit_factor, default_year, source_column) values (?, ?, ?, ?, ?, ?, ?)",
+    insert_rows(
+        con,
+        "ledger.submission_columns (submission_id, column_name, header_found, unit_found, "
+        "unit_factor, default_year, source_column)",
         rows,
     )
 

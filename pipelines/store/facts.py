@@ -26,6 +26,7 @@ import duckdb
 
 from pipelines.store.warehouse import (
     column_types,
+    insert_rows,
     quote_identifier,
     run_sql,
     sql_literal,
@@ -227,10 +228,7 @@ def update_facts(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
             "select distinct submission_id from fact_arriving order by 1"
         ).fetchall():
             records.extend(write_pairs(con, table, sign, submission_id))
-        if records:
-            con.executemany(
-                "insert into staging.fact_files values (?, ?, ?, ?, ?, ?, ?, ?)", records
-            )
+        insert_rows(con, "staging.fact_files", records)
         if leaving or arriving or table_kind(con, MARTS, table) != "VIEW":
             create_view(con, table)
         remove_retired(con, table)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -138,6 +138,27 @@ def table_kind(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str | 
         [schema, name],
     ).fetchone()
     return kind
+
+
+# Rows per INSERT statement of `insert_rows`: one statement's parameters stay a few thousand.
+ROWS_PER_INSERT = 500
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, into: str, rows: Sequence[Sequence]) -> None:
+    """`insert into <into> values (…), (…), …` for `rows`, a few hundred per statement.
+
+    DuckDB's executemany runs one statement per row, 0.6 ms each: a file's column record, a
+    batch's suite findings and fact files were a measurable part of receiving a district's
+    small files (one statement of eight rows takes 1.6 ms, of 800 rows 90 ms). `into` names the
+    table and its columns and comes from code; the values are bound.
+    """
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        chunk = rows[start : start + ROWS_PER_INSERT]
+        row = "(" + ", ".join("?" * len(chunk[0])) + ")"
+        con.execute(
+            f"insert into {into} values " + ", ".join([row] * len(chunk)),
+            [value for values in chunk for value in values],
+        )
 
 
 def sql_literal(text: str) -> str:

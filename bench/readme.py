@@ -241,11 +241,16 @@ def first_refresh_rows(sizes: list[dict]) -> list[str]:
 
 
 def increment_rows(result: dict) -> list[str]:
-    """Issue 16's targets for work that must not grow with the year (one run: the last)."""
-    runs = [run for run in result["runs"] if run.get("quiet_after_month", {}).get("ok")]
-    if not runs:
+    """Issue 16's targets for work that must not grow with the year (one run: the last that
+    went through, with the raw load measured just before it)."""
+    whole = [
+        (run, raw["wall_seconds"])
+        for run, raw in zip(result["runs"], result["raw_month"], strict=False)
+        if run.get("quiet_after_month", {}).get("ok")
+    ]
+    if not whole:
         return []
-    run, raw = runs[-1], result["raw_month"][len(result["runs"]) - 1]["wall_seconds"]
+    run, raw = whole[-1]
     quiet = max(run["quiet_night"]["wall_seconds"], run["quiet_after_month"]["wall_seconds"])
     month = run["month_added"]["wall_seconds"]
     ratio = month / raw

@@ -98,7 +98,8 @@ def build_raw_asset(feed: str) -> dg.AssetsDefinition:
         description=(
             f"{contract.title_en} ({contract.title_zh}) as received: every file dropped in "
             f"landing/{feed}/<department>/, archived by SHA-256, recorded in ledger.submissions "
-            f"and loaded as text into raw.{feed}, one row per source row. Grain: {contract.grain}"
+            f"and its rows written once, as received and as parsed, to a Parquet file per "
+            f"submission that raw.{feed} reads, one row per source row. Grain: {contract.grain}"
         ),
     )
     def raw_feed(context: AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:

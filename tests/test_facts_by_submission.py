@@ -19,6 +19,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.store.facts import facts_folder_of
 from pipelines.store.ingest import known_sha256, prepare
 from pipelines.store.warehouse import connect
 from tests.helpers import credit_code, drop_csv, run_refresh, settings_for
@@ -227,13 +228,21 @@ def test_a_quiet_night_takes_the_big_tables_counts_from_their_last_materializati
     counted = {key: reported(first, key) for key in keys}
     assert [counted[key]["dagster/row_count"] for key in keys] == [2, 2, 2]
 
-    # A row slipped into raw behind the pipeline's back (a copy of January's first row): a
-    # count would see it in raw and in staging, where January's submission counts.
+    # A row slipped into raw behind the pipeline's back (January's file written again with a
+    # copy of its first row): a count would see it in raw and in staging, where January's
+    # submission counts.
     with connect(settings.warehouse) as con:
+        (file,) = con.execute("select file from raw.files where feed = ?", [TOURISM]).fetchone()
+        held = facts_folder_of(settings.warehouse) / file
+        slipped = held.with_name("slipped.parquet")
         con.execute(
-            f"insert into raw.{TOURISM} select * replace (99 as row_number) "
-            f"from raw.{TOURISM} order by row_number limit 1"
+            "copy (select * from read_parquet($held, hive_partitioning = false) union all "
+            "(select * replace (99 as row_number) from read_parquet($held, hive_partitioning = "
+            "false) order by row_number limit 1)) "
+            f"to '{slipped}' (format parquet)",
+            {"held": str(held)},
         )
+        slipped.replace(held)
         (rows,) = con.execute(f"select count(*) from raw.{TOURISM}").fetchone()
     assert rows == 3
     quiet = run_refresh(settings, instance)

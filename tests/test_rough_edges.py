@@ -16,7 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.files.contracts import load_contract
 from pipelines.settings import Settings, SettingsError
+from pipelines.store import raw_files
 from pipelines.store.archive import arrivals
 from pipelines.store.ingest import prepare, receive_feed
 from pipelines.store.warehouse import publish_copy
@@ -137,7 +139,8 @@ def test_a_kept_judging_date_holds_until_the_environment_says_otherwise(
 def died_reading(con, submission_id: str) -> None:
     """What a run that died while reading a file leaves: its 'receiving' entry and no rows (the
     rows' transaction never committed)."""
-    con.execute("delete from raw.tourism_revenue where submission_id = ?", [submission_id])
+    con.execute("delete from raw.files where submission_id = ?", [submission_id])
+    raw_files.create_view(con, load_contract("tourism_revenue"))
     con.execute("delete from ledger.submission_periods where submission_id = ?", [submission_id])
     con.execute("delete from ledger.submission_columns where submission_id = ?", [submission_id])
     con.execute(

@@ -1,6 +1,7 @@
-"""A warehouse made by an earlier version opens with this one: raw rows stored as text only, typed
-rows as a view and staging as tables (the layout before values were parsed on receipt) are
-brought to the current layout by `prepare`, keeping every row and parsing each value once.
+"""A warehouse made by an earlier version opens with this one: raw rows stored as text only in a
+table, typed rows as a view and staging as tables (the layout before values were parsed on
+receipt) are brought to the current layout by `prepare`, keeping every row, parsing each value
+once and writing each submission's rows to its raw file.
 
 Tier: functions on small data, with a real DuckDB file.
 """
@@ -54,15 +55,23 @@ def test_text_only_raw_rows_are_parsed_once_on_upgrade(tmp_path) -> None:
         ).fetchall()
         kinds = dict(
             con.execute(
-                "select table_name, table_type from information_schema.tables "
-                "where table_schema = 'staging' and table_name like 'tourism%'"
+                "select table_schema || '.' || table_name, table_type "
+                "from information_schema.tables "
+                "where table_schema in ('raw', 'staging') and table_name like 'tourism%'"
             ).fetchall()
         )
+        files = con.execute("select submission_id, file, row_count from raw.files").fetchall()
+    # The raw table's rows are now its submission's file, which raw's view reads.
+    assert files == [("s1", f"raw/{TOURISM}/submission_id=s1/rows.parquet", 2)]
     assert typed == [
         (2, dt.date(2024, 3, 1), "景区01", 1200, "1,200", Decimal("35000.0000")),
         (3, dt.date(2024, 3, 1), "景区02", None, "n/a", Decimal("-120000.0000")),
     ]
-    assert kinds == {f"{TOURISM}_typed": "VIEW", TOURISM: "VIEW"}
+    assert kinds == {
+        f"raw.{TOURISM}": "VIEW",
+        f"staging.{TOURISM}_typed": "VIEW",
+        f"staging.{TOURISM}": "VIEW",
+    }
 
 
 def test_submission_columns_gain_the_column_letter_and_an_exact_factor(tmp_path) -> None:

@@ -28,6 +28,7 @@ import duckdb
 from pipelines.files import bounds
 from pipelines.files.contracts import Contract
 from pipelines.files.rejection import FileRejected
+from pipelines.store import raw_files
 from pipelines.store.conform import PARSED_SUFFIX
 from pipelines.store.warehouse import quote_identifier
 
@@ -135,10 +136,10 @@ def resolve_dropped_zeros(
     the file's title and name, and store the month in the raw row's parsed value (its text
     stays as received); refuse the file when they do not settle it.
 
-    Runs inside the receiving transaction, after the rows are in raw and before the periods
-    they cover are recorded, so a refusal here rolls the rows back with it.
+    Runs inside the receiving transaction, on the arriving rows and before the periods they
+    cover are recorded, so a refusal here keeps none of them.
     """
-    table = f"raw.{quote_identifier(contract.feed)}"
+    table = raw_files.ARRIVING
     sources = [
         ("title", "标题", reported_months(title or "", contract)),
         ("file name", "文件名", reported_months(file_name.rsplit(".", 1)[0], contract)),
@@ -148,10 +149,9 @@ def resolve_dropped_zeros(
         text = quote_identifier(column.name)
         found = con.execute(
             # parse_month leaves these periods null: the regex runs on those rows only.
-            f"select row_number, {text} from {table} where submission_id = ? "
-            f"and {quote_identifier(column.name + PARSED_SUFFIX)} is null and {text} is not null "
-            f"and regexp_full_match(fold_text({text}), '{DROPPED_ZERO}') order by row_number",
-            [submission_id],
+            f"select row_number, {text} from {table} "
+            f"where {quote_identifier(column.name + PARSED_SUFFIX)} is null and {text} is not null "
+            f"and regexp_full_match(fold_text({text}), '{DROPPED_ZERO}') order by row_number"
         ).fetchall()
         by_year: dict[int, list[tuple[int, str]]] = {}
         for row, value in found:
@@ -169,10 +169,9 @@ def resolve_dropped_zeros(
             ]
             if len(readings) != 1:
                 raise dropped_zero_refusal(column.header_zh, positions[column.name], rows, year)
-            con.execute(
-                f"update {table} set {quote_identifier(column.name + PARSED_SUFFIX)} = ? "
-                "where submission_id = ? and list_contains(?, row_number)",
-                [dt.date(year, readings[0], 1), submission_id, [row for row, _ in rows]],
+            month = dt.date(year, readings[0], 1)
+            raw_files.set_parsed(
+                con, contract, submission_id, column.name, month, [row for row, _ in rows]
             )
 
 

@@ -25,6 +25,7 @@ from pipelines.files import bounds
 from pipelines.files.contracts import Contract
 from pipelines.files.rejection import FileRejected
 from pipelines.settings import CATALOG_ROOT
+from pipelines.store import raw_files
 from pipelines.store.warehouse import quote_identifier
 
 # Short names each department is called by in titles and signatures, besides its catalog name.
@@ -133,10 +134,9 @@ def refuse_other_kinds(
     found = con.execute(
         f"select {kind_sql} as kind, count(*), "
         f"list(row_number order by row_number)[1:{SHOWN_ROWS}] "
-        f"from raw.{quote_identifier(contract.feed)} where submission_id = ? "
-        f"and list_contains(?, {kind_sql}) "
+        f"from {raw_files.ARRIVING} where list_contains(?, {kind_sql}) "
         "group by kind order by min(row_number)",
-        [submission_id, list(theirs)],
+        [list(theirs)],
     ).fetchall()
     if not found:
         return

@@ -25,6 +25,7 @@ from pipelines.files import bounds
 from pipelines.files.contracts import FEEDS, Column, Contract, load_contract
 from pipelines.files.rejection import FileRejected
 from pipelines.files.senders import department_names
+from pipelines.store import raw_files
 from pipelines.store.conform import PARSED_SUFFIX, SQL_TYPES
 from pipelines.store.warehouse import quote_identifier
 
@@ -248,7 +249,7 @@ def example_rows(contract: Contract) -> list[dict[str, object]]:
 def drop_example_rows(
     con: duckdb.DuckDBPyConnection, contract: Contract, submission_id: str, positions: dict
 ) -> list[tuple[str, str]]:
-    """Delete from raw the submission's rows that are the template's example; return a warning
+    """Leave out of the arriving rows those that are the template's example; return a warning
     naming them (English, Chinese), or nothing when there are none.
 
     A row is the example when every marked column the file has (`example_marks`) still holds
@@ -258,7 +259,7 @@ def drop_example_rows(
     is the example half overwritten, and which of its cells are the department's cannot be told.
     """
     marks = {name: value for name, value in example_marks(contract).items() if name in positions}
-    table = f"raw.{quote_identifier(contract.feed)}"
+    table = raw_files.ARRIVING
     types = {c.name: c.type for c in contract.columns}
     names = list(marks)
     same = [f"coalesce(trim({quote_identifier(name)}) = ?, false)" for name in names]
@@ -281,8 +282,8 @@ def drop_example_rows(
     flags = f"[{', '.join(same)}]" if same else "[]::boolean[]"
     found = con.execute(
         f"select row_number, {flags}, {whole_content} from {table} "
-        f"where submission_id = ? and ({' or '.join([*same, whole_content])}) order by row_number",
-        [*marks.values(), *values, submission_id, *marks.values(), *values],
+        f"where {' or '.join([*same, whole_content])} order by row_number",
+        [*marks.values(), *values, *marks.values(), *values],
     ).fetchall()
     whole = [row for row, marked, content in found if content or (marked and all(marked))]
     for row, marked, content in found:
@@ -297,14 +298,10 @@ def drop_example_rows(
         if c.type == "text" and c.name in positions
     )
     (text,) = con.execute(
-        f"select trim({quote_identifier(shown.name)}) from {table} "
-        "where submission_id = ? and row_number = ?",
-        [submission_id, whole[0]],
+        f"select trim({quote_identifier(shown.name)}) from {table} where row_number = ?",
+        [whole[0]],
     ).fetchone()
-    con.execute(
-        f"delete from {table} where submission_id = ? and list_contains(?, row_number)",
-        [submission_id, whole],
-    )
+    raw_files.drop_rows(con, contract, submission_id, whole)
     rows = ", ".join(map(str, whole))
     rows_zh = "、".join(map(str, whole))
     return [

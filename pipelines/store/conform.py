@@ -1,10 +1,11 @@
 """Typing department text: how each contract type is parsed from the raw layer's text.
 
-The raw tables keep values exactly as received and, beside each typed column, its value parsed
-with `sql/setup/parsers.sql` once, on receipt; `staging.<feed>_typed` views show the typed rows,
-so validation and staging read the same values. What a file says about its own columns (亿元 in
-a header, the year in its title) is recorded per submission in `ledger.submission_columns` and
-applied here, when the values are parsed.
+The raw layer keeps values exactly as received and, beside each typed column, its value parsed
+with `sql/setup/parsers.sql` once, on receipt (written once: `pipelines.store.raw_files`);
+`staging.<feed>_typed` views show the typed rows, so validation and staging read the same
+values. What a file says about its own columns (亿元 in a header, the year in its title) is
+recorded per submission in `ledger.submission_columns` and applied here, when the values are
+parsed.
 """
 
 from __future__ import annotations
@@ -114,11 +115,16 @@ def context_select(contract: Contract) -> str:
 
 
 def parsed_values(contract: Contract, rows: str, context: str) -> str:
-    """The typed columns' values parsed from the text in `rows` with the context in `context`."""
+    """The typed columns' values parsed from the text in `rows` with the context in `context`,
+    named and typed as raw's `<column>__parsed` columns."""
     return ", ".join(
-        TYPED_EXPRESSIONS[c.type].format(
-            col=f"{rows}.{quote_identifier(c.name)}",
-            context=f"{context}.{quote_identifier(c.name)}",
+        "cast({value} as {type}) as {name}".format(
+            value=TYPED_EXPRESSIONS[c.type].format(
+                col=f"{rows}.{quote_identifier(c.name)}",
+                context=f"{context}.{quote_identifier(c.name)}",
+            ),
+            type=SQL_TYPES[c.type],
+            name=quote_identifier(c.name + PARSED_SUFFIX),
         )
         for c in parsed(contract)
     )
@@ -142,10 +148,13 @@ def ensure_submission_columns(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Create the feed's raw table. A warehouse whose raw rows were stored as text only (before
-    values were parsed on receipt) gets them parsed now, once."""
+def upgrade_text_only(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """A warehouse whose raw rows were stored as text only (before values were parsed on
+    receipt) gets them parsed now, once, before they are written to files
+    (`pipelines.store.raw_files.ensure`)."""
     ensure_submission_columns(con)
+    if table_kind(con, "raw", contract.feed) != "BASE TABLE":
+        return
     table = raw_table(contract)
     stored = {
         name
@@ -155,7 +164,7 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None
             [contract.feed],
         ).fetchall()
     }
-    if stored and not any(c.name + PARSED_SUFFIX in stored for c in parsed(contract)):
+    if not any(c.name + PARSED_SUFFIX in stored for c in parsed(contract)):
         text_only = quote_identifier(contract.feed + "__text_only")
         con.execute(f"alter table {table} rename to {text_only}")
         con.execute(f"create table {table} ({raw_columns(contract)})")
@@ -164,7 +173,6 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None
             + raw_rows(contract, f"select * from raw.{text_only}", "r.submission_id")
         )
         con.execute(f"drop table raw.{text_only}")
-    con.execute(f"create table if not exists {table} ({raw_columns(contract)})")
 
 
 def ensure_typed_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
@@ -189,24 +197,14 @@ def ensure_typed_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
     )
 
 
-def insert_raw(
-    con: duckdb.DuckDBPyConnection, contract: Contract, submission_id: str, rows: str
-) -> None:
-    """Append one submission's rows (`rows`: a query giving row_number and the contract's
-    columns as text) to raw, each typed column parsed with the submission's own context, which
-    `record_columns` has recorded."""
-    con.execute(
-        f"insert into {raw_table(contract)} " + raw_rows(contract, rows, "$submission_id"),
-        {"submission_id": submission_id},
-    )
-
-
 def raw_rows(contract: Contract, rows: str, submission: str) -> str:
     """Raw's columns for the text rows in `rows`: the text, then each typed column's value
     parsed with the context of the submission `submission` names (a column or a parameter)."""
     names = ", ".join(f"r.{quote_identifier(c)}" for c in contract.column_names)
     return (
-        f"select {submission}, r.row_number, {names}, {parsed_values(contract, 'r', 'c')} "
+        f"select cast({submission} as varchar) as submission_id, "
+        f"cast(r.row_number as integer) as row_number, {names}, "
+        f"{parsed_values(contract, 'r', 'c')} "
         f"from ({rows}) r "
         f"left join ({context_select(contract)}) c on c.submission_id = {submission}"
     )

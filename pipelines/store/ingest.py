@@ -22,15 +22,14 @@ from pipelines.files.reading import canonical_select, load_file
 from pipelines.files.rejection import FileRejected
 from pipelines.files.senders import refuse_other_kinds, refuse_other_sender
 from pipelines.files.templates import drop_example_rows
+from pipelines.store import raw_files
 from pipelines.store.archive import archive, record_arrival
 from pipelines.store.conform import (
+    PARSED_SUFFIX,
     TYPED_SUFFIX,
-    ensure_raw_table,
     ensure_typed_view,
-    insert_raw,
-    raw_table,
     record_columns,
-    typed_view,
+    upgrade_text_only,
 )
 from pipelines.store.facts import ensure_facts
 from pipelines.store.warehouse import quote_identifier, run_sql, table_kind, transaction
@@ -163,7 +162,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         run_sql(con, "setup/credit_code")
         for feed in FEEDS:
             contract = load_contract(feed)
-            ensure_raw_table(con, contract)
+            upgrade_text_only(con, contract)
+            raw_files.ensure(con, contract)
             ensure_typed_view(con, contract)
         run_sql(con, "staging/current_submissions")
         for feed in FEEDS:
@@ -299,6 +299,7 @@ def receive(
                 check_department(folder, contract)
                 rows_read, match = load_rows(con, contract, path, submission_id, folder)
                 refuse_contradicting_name(con, submission_id, path.name)
+                raw_files.keep_arriving(con, contract, submission_id)
                 con.execute(
                     "update ledger.submissions set status = 'received', rows_read = ? "
                     "where submission_id = ?",
@@ -310,6 +311,7 @@ def receive(
             )
         except Exception as error:  # any unreadable file is rejected, never a crashed run
             rejection = error if isinstance(error, FileRejected) else unreadable(error)
+        raw_files.discard_arriving(con, contract, submission_id)
         with transaction(con):
             settle(con, submission_id, "rejected", rejection.message_en, rejection.message_zh)
         return Submission(
@@ -427,8 +429,9 @@ def load_rows(
     submission_id: str,
     folder: str,
 ) -> tuple[int, HeaderMatch]:
-    """Append the file's rows to `raw.<feed>` and record the periods they cover; the row count
-    and what the reader found around the table (warnings, footer lines).
+    """Write the file's rows to its partial raw file (`arriving_rows`, kept by the caller once
+    the file is accepted) and record the periods they cover; the row count and what the reader
+    found around the table (warnings, footer lines).
 
     On the way the file is held against its sender (`pipelines.files.senders`: a title or
     填报单位 naming another department, rows of a kind the folder's department does not
@@ -440,13 +443,12 @@ def load_rows(
     match = load_file(con, path, contract, "landed_file")
     refuse_other_sender(folder, match.title, match.metadata, contract)
     record_columns(con, contract, submission_id, match)
-    insert_raw(con, contract, submission_id, canonical_select(match, contract, "landed_file"))
+    rows = canonical_select(match, contract, "landed_file")
+    raw_files.arrive(con, contract, submission_id, rows)
     con.execute("drop table if exists landed_file")
     examples = drop_example_rows(con, contract, submission_id, match.positions)
     match.warnings = [*match.warnings, *examples]
-    (rows_read,) = con.execute(
-        f"select count(*) from {raw_table(contract)} where submission_id = ?", [submission_id]
-    ).fetchone()
+    (rows_read,) = con.execute(f"select count(*) from {raw_files.ARRIVING}").fetchone()
     if rows_read == 0 and examples:
         raise FileRejected(
             "The file holds no data: its only row is the template's example (示例), which is "
@@ -459,10 +461,11 @@ def load_rows(
         raise FileRejected("The file has a header but no data rows.", "文件只有表头，没有数据行。")
     resolve_dropped_zeros(con, contract, submission_id, match.positions, match.title, path.name)
     refuse_other_kinds(con, contract, submission_id, folder, match.positions)
+    period = quote_identifier("period" + PARSED_SUFFIX)
     con.execute(
-        "insert into ledger.submission_periods select distinct ?, period "
-        f"from {typed_view(contract)} where submission_id = ? and period is not null",
-        [submission_id, submission_id],
+        f"insert into ledger.submission_periods select distinct ?, {period} "
+        f"from {raw_files.ARRIVING} where {period} is not null",
+        [submission_id],
     )
     return rows_read, match
 

@@ -236,9 +236,8 @@ def test_a_quiet_night_takes_the_big_tables_counts_from_their_last_materializati
         held = facts_folder_of(settings.warehouse) / file
         slipped = held.with_name("slipped.parquet")
         con.execute(
-            "copy (select * from read_parquet($held, hive_partitioning = false) union all "
-            "(select * replace (99 as row_number) from read_parquet($held, hive_partitioning = "
-            "false) order by row_number limit 1)) "
+            "copy (select * from read_parquet($held) union all (select * replace "
+            "(99 as row_number) from read_parquet($held) order by row_number limit 1)) "
             f"to '{slipped}' (format parquet)",
             {"held": str(held)},
         )

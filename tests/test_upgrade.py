@@ -62,7 +62,7 @@ def test_text_only_raw_rows_are_parsed_once_on_upgrade(tmp_path) -> None:
         )
         files = con.execute("select submission_id, file, row_count from raw.files").fetchall()
     # The raw table's rows are now its submission's file, which raw's view reads.
-    assert files == [("s1", f"raw/{TOURISM}/submission_id=s1/rows.parquet", 2)]
+    assert files == [("s1", f"raw/{TOURISM}/s1.parquet", 2)]
     assert typed == [
         (2, dt.date(2024, 3, 1), "景区01", 1200, "1,200", Decimal("35000.0000")),
         (3, dt.date(2024, 3, 1), "景区02", None, "n/a", Decimal("-120000.0000")),

@@ -3,8 +3,8 @@
 A file's rows used to be inserted into a raw table of the warehouse and written again, later,
 to the fact files the analysts read. Now each received submission's rows (the text as received
 and each typed column's value as parsed on receipt, `pipelines.store.conform`) are written once,
-as an immutable Parquet file, `<warehouse>.facts/raw/<feed>/submission_id=<id>/rows.parquet`,
-and `raw.<feed>` is a view over the files `raw.files` records. Staging is a view over raw, so
+as an immutable Parquet file, `<warehouse>.facts/raw/<feed>/<submission_id>.parquet`, and
+`raw.<feed>` is a view over the files `raw.files` records. Staging is a view over raw, so
 validation, staging and the facts all read the same rows.
 
 A file arrives in two moves. Its rows are written to a partial file first, which the checks of
@@ -56,25 +56,21 @@ def signature(contract: Contract) -> str:
 
 
 def held_file(folder: Path, submission_id: str) -> Path:
-    """Where a submission's rows are kept in the feed's `folder`. The id is the folder's name
-    (Hive style) and not a column of the file: a query for one submission's rows opens its file
-    alone."""
-    return folder / f"submission_id={submission_id}" / "rows.parquet"
+    """Where a submission's rows are kept in the feed's `folder`. The id is also a column of
+    the file: naming the folder after it instead (Hive style) let a query for one submission
+    open one file, but DuckDB 2.0 ran out of memory joining a 25M-row file on such a column."""
+    return folder / f"{submission_id}.parquet"
 
 
 def columns_file(con: duckdb.DuckDBPyConnection, contract: Contract, folder: Path) -> Path:
     """A file of no rows with raw's columns, first in the view: a feed with no file yet still
-    has its columns, and every file after it is read by those names. It sits where a
-    submission's file would (no submission has such an id), as the view's folders all name one."""
+    has its columns, and every file after it is read by those names."""
     path = held_file(folder, f"columns-{signature(contract)}")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         empty = raw_rows(contract, f"select * from ({text_columns(contract)}) limit 0", "null")
-        con.execute(
-            f"copy (select * exclude (submission_id) from ({empty})) "
-            f"to {sql_literal(str(partial))} (format parquet)"
-        )
+        con.execute(f"copy ({empty}) to {sql_literal(str(partial))} (format parquet)")
         os.replace(partial, path)
     return path
 
@@ -107,14 +103,12 @@ def create_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     # name, their missing columns empty; matching by name reads every file's schema first.
     current = signature(contract)
     by_name = str(any(sign != current for _, sign in recorded)).lower()
-    options = f"union_by_name = {by_name}, hive_partitioning = true"
+    options = f"union_by_name = {by_name}"
     if viewed(con, contract, listed, options):
         return
     con.execute(
         f"create or replace view {raw_table(contract)} as "
-        "select submission_id, * exclude (submission_id) "
-        f"from read_parquet([{', '.join(listed)}], {options}, "
-        "hive_types = {'submission_id': varchar})"
+        f"select * from read_parquet([{', '.join(listed)}], {options})"
     )
 
 
@@ -154,8 +148,7 @@ def ensure(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
                 con,
                 folder,
                 submission_id,
-                f"select * exclude (submission_id) from {table} "
-                "where submission_id = $submission_id",
+                f"select * from {table} where submission_id = $submission_id",
                 {"submission_id": submission_id},
             )
             keep(con, contract, submission_id)
@@ -174,8 +167,8 @@ def write(
     query: str,
     params: dict,
 ) -> Path:
-    """Write the rows of `query` (raw's columns but the submission's id, which the kept file's
-    folder gives) to the submission's partial file, in their order."""
+    """Write the rows of `query` (raw's columns) to the submission's partial file, in their
+    order."""
     partial = partial_file(folder, submission_id)
     partial.parent.mkdir(parents=True, exist_ok=True)
     con.execute(
@@ -195,7 +188,7 @@ def arrive(
         con,
         raw_folder(con, contract),
         submission_id,
-        f"select * exclude (submission_id) from ({raw_rows(contract, rows, '$submission_id')})",
+        raw_rows(contract, rows, "$submission_id"),
         {"submission_id": submission_id},
     )
     show_arriving(con, partial)
@@ -262,7 +255,6 @@ def keep(con: duckdb.DuckDBPyConnection, contract: Contract, submission_id: str)
     root = facts_folder(con)
     partial = partial_file(root / "raw" / contract.feed, submission_id)
     final = held_file(root / "raw" / contract.feed, submission_id)
-    final.parent.mkdir(exist_ok=True)
     (rows,) = con.execute(
         f"select count(*) from read_parquet({sql_literal(str(partial))})"
     ).fetchone()

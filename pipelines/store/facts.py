@@ -72,8 +72,8 @@ def signature(con: duckdb.DuckDBPyConnection, table: str) -> str:
 
 
 def columns_file(con: duckdb.DuckDBPyConnection, table: str) -> Path:
-    """A file of no rows with the fact's columns, first in every view: a fact with no live
-    pair still has its columns, and every file after it has the same."""
+    """A file of no rows with the fact's columns, in every view: a fact with no live pair still
+    has its columns, and every file before it has the same."""
     path = facts_folder(con) / table / f"columns-{signature(con, table)}.parquet"
     if not path.exists():
         write_empty(con, table, path)
@@ -95,14 +95,16 @@ def write_empty(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
 def view_query(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """The query marts.<table> is, in the warehouse and in the analysts' file: the live files."""
     folder = facts_folder(con)
-    files = [columns_file(con, table)] + [
+    # The file of no rows goes last: first in the list, DuckDB 2.0 ran out of memory on a
+    # semi-join (`where … in (select …)`) over a 25M-row file after it.
+    files = [
         folder / file
         for (file,) in con.execute(
             "select file from staging.fact_files where fact_table = ? and retired_at is null "
             "order by period, submission_id, file",
             [table],
         ).fetchall()
-    ]
+    ] + [columns_file(con, table)]
     listed = ", ".join(sql_literal(str(file)) for file in files)
     return f"select * from read_parquet([{listed}])"
 
@@ -330,12 +332,12 @@ def count_events(con: duckdb.DuckDBPyConnection) -> None:
             [table],
         ).fetchall()
     ]
-    # The fact's file of no rows leads the list, so a night with nothing new reads a list.
-    paths = [columns_file(con, table)] + [root / file for file in new]
+    # The fact's file of no rows ends the list, so a night with nothing new reads a list.
+    paths = [root / file for file in new] + [columns_file(con, table)]
     run_sql(
         con,
         "marts/event_counts",
-        {"paths": [str(path) for path in paths], "files": ["", *new]},
+        {"paths": [str(path) for path in paths], "files": [*new, ""]},
     )
 
 

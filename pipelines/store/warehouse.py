@@ -43,7 +43,6 @@ def connect(
     try:
         con.execute("set timezone = 'Asia/Shanghai'")
         con.execute("set memory_limit = $limit", {"limit": MEMORY_LIMIT})
-        con.execute("set parquet_metadata_cache = true")
         yield con
     finally:
         con.close()

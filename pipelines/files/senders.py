@@ -109,11 +109,11 @@ def refuse_other_sender(
 def refuse_other_kinds(
     con: duckdb.DuckDBPyConnection,
     contract: Contract,
-    submission_id: str,
     folder: str,
     positions: dict[str, int],
 ) -> None:
-    """Refuse a file holding rows of a kind (事项类型, 指标代码) its department does not report.
+    """Refuse a file holding rows of a kind (事项类型, 指标代码) its department does not report:
+    the arriving rows (`arriving_rows`) are read.
 
     Only kinds the contract allows are held against the department: a value the contract does
     not know at all is the suite's finding on its row, not a question of who sent it.

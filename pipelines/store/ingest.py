@@ -460,7 +460,7 @@ def load_rows(
     if rows_read == 0:
         raise FileRejected("The file has a header but no data rows.", "文件只有表头，没有数据行。")
     resolve_dropped_zeros(con, contract, submission_id, match.positions, match.title, path.name)
-    refuse_other_kinds(con, contract, submission_id, folder, match.positions)
+    refuse_other_kinds(con, contract, folder, match.positions)
     period = quote_identifier("period" + PARSED_SUFFIX)
     con.execute(
         f"insert into ledger.submission_periods select distinct ?, {period} "

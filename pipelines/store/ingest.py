@@ -160,6 +160,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         run_sql(con, "setup/plan_years")
         run_sql(con, "setup/parsers")
         run_sql(con, "setup/credit_code")
+        run_sql(con, "setup/raw_files")
         for feed in FEEDS:
             contract = load_contract(feed)
             upgrade_text_only(con, contract)

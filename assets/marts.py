@@ -98,14 +98,12 @@ def dimensions(warehouse: Warehouse):
     ]
 )
 def facts(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    """One fact table per feed: the rows of its view in staging (staging.fact_projects, ...),
-    written once per (submission, period) that counts to a Parquet file that marts.<fact>, here
-    and in the analysts' file, reads (pipelines/store/facts.py): a run writes the files of
-    submissions that now count, retires those replaced, and writes nothing when nothing
-    changed."""
+    """One fact table per feed: a view, here and in the analysts' file, over the raw files of
+    the feed's current submissions (pipelines/store/facts.py). A run records which submission
+    now counts for which period and points the views at their files; no row is written."""
     with warehouse.connect() as con:
+        changed = update_facts(con)
         for table in FACTS:
-            changed = update_facts(con, table)
             metadata = versioned_table_metadata(
                 context.instance,
                 dg.AssetKey([MARTS, table]),
@@ -114,7 +112,9 @@ def facts(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 table,
                 contents_version(con, table),
             )
-            metadata.update({name: dg.MetadataValue.int(count) for name, count in changed.items()})
+            metadata.update(
+                {name: dg.MetadataValue.int(count) for name, count in changed[table].items()}
+            )
             yield dg.MaterializeResult(asset_key=[MARTS, table], metadata=metadata)
 
 

@@ -304,18 +304,17 @@ def test_the_mart_checks_fail_and_block_publishing_when_broken(tmp_path):
     assert "analysts/warehouse_file" not in materialized  # blocked: the last good copy stays
     assert published() == (21, 6)
 
-    # 2. An accepted row lost from the facts (February's file written again without one row,
-    # behind the pipeline, which does not write a recorded file again): 5 facts for the 6 rows
-    # the ledger accepted from the tourism file.
+    # 2. An accepted row lost from the facts (the tourism file's raw rows written again
+    # without February's 太阳岛 row, behind the pipeline, which never writes a recorded raw file
+    # again): 5 facts for the 6 rows the ledger accepted from the tourism file.
     with duckdb.connect(str(settings.warehouse)) as con:
         (file,) = con.execute(
-            "select file from staging.fact_files where fact_table = 'fact_tourism_revenue' "
-            "and period = '2024-02-01' and retired_at is null"
+            "select file from raw.files where feed = 'tourism_revenue'"
         ).fetchone()
         path = str(settings.warehouse.with_name(settings.warehouse.name + ".facts") / file)
         con.execute(
-            f"copy (select * from read_parquet('{path}') where area <> '太阳岛') "
-            f"to '{path}.cut' (format parquet)"
+            f"copy (select * from read_parquet('{path}') where not (area = '太阳岛' "
+            f"and period__parsed = '2024-02-01')) to '{path}.cut' (format parquet)"
         )
         os.replace(f"{path}.cut", path)
     identity = settings.analysts.stat()

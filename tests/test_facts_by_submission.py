@@ -1,9 +1,10 @@
 """A night with nothing new costs little at any scale, and a new file costs in proportion to
-itself (issue 16): each (submission, period) that counts is written once, as a Parquet file the
-warehouse's and the analysts' marts.<fact> views both read, so a quiet night writes no fact row,
-a new file writes exactly its rows, a correction retires exactly the months it replaces, and an
-analyst holding an earlier analysts' file keeps reading it; and a landed file is not read
-through again to be recognised while it is unchanged.
+itself (issue 16): each received row is written once, to its submission's raw file, and the
+warehouse's and the analysts' marts.<fact> are views over the raw files of the current
+submissions, so a quiet night writes no row, a new file adds its own, a correction takes out
+exactly the months it replaces, and an analyst holding an earlier analysts' file keeps reading
+the facts as they were; and a landed file is not read through again to be recognised while it
+is unchanged.
 
 Tier: the real refresh job in process on a temporary deployment, what each step did read from
 the metadata it reported, and the rows from the warehouse, the analysts' file and the files;
@@ -14,13 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from pipelines.store.facts import facts_folder_of
 from pipelines.store.ingest import known_sha256, prepare
+from pipelines.store.raw_files import root_of
 from pipelines.store.warehouse import connect
 from tests.helpers import credit_code, drop_csv, run_refresh, settings_for
 
@@ -51,15 +51,10 @@ def analysts_rows(settings) -> list[tuple]:
         return published_rows(con)
 
 
-def fact_files(settings, live: bool = True) -> list[tuple]:
-    """(submission's file name, period, row count, file) of the fact's recorded files."""
-    with connect(settings.warehouse) as con:
-        return con.execute(
-            "select s.file_name, f.period, f.row_count, f.file from staging.fact_files f "
-            "join ledger.submissions s using (submission_id) where f.fact_table = "
-            "'fact_tourism_revenue' and (f.retired_at is null) = ? order by all",
-            [live],
-        ).fetchall()
+def written_files(settings) -> list[str]:
+    """Every Parquet file under the warehouse's row files' folder, relative to it."""
+    folder = root_of(settings.warehouse)
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*.parquet"))
 
 
 def test_each_row_is_written_once_and_read_by_both_databases(tmp_path) -> None:
@@ -74,17 +69,16 @@ def test_each_row_is_written_once_and_read_by_both_databases(tmp_path) -> None:
     first = run_refresh(settings, instance)
     assert first.success
     facts = reported(first, FACT)
-    assert (facts["rows_added"], facts["periods_added"]) == (3, 2)
-    # A file per month, 2 rows and 1, under the warehouse's facts folder.
-    files = fact_files(settings)
-    assert [(name, period, rows) for name, period, rows, _ in files] == [
-        ("2024-01至02.csv", month(1), 2),
-        ("2024-01至02.csv", month(2), 1),
-    ]
-    folder = settings.warehouse.with_name(settings.warehouse.name + ".facts")
-    assert all((folder / file).is_file() for *_, file in files)
-    assert all(Path(file).parts[0] == "fact_tourism_revenue" for *_, file in files)
-    # The analysts' file holds no fact row: its fact tables are views over the same files.
+    assert (facts["periods_added"], facts["dagster/row_count"]) == (2, 3)
+    # The rows are written once, to the submission's raw file: no file of the facts' own.
+    files = written_files(settings)
+    with connect(settings.warehouse) as con:
+        (held,) = con.execute(
+            "select file from raw.files where feed = ? order by 1", [TOURISM]
+        ).fetchall()
+    assert held[0] in files
+    assert all(file.startswith("raw/") for file in files)
+    # The analysts' file holds no fact row: its fact tables are views over the same file.
     with duckdb.connect(str(settings.analysts), read_only=True) as con:
         kinds = dict(
             con.execute(
@@ -93,17 +87,22 @@ def test_each_row_is_written_once_and_read_by_both_databases(tmp_path) -> None:
             ).fetchall()
         )
         assert set(kinds.values()) == {"VIEW"} and len(kinds) == 5
-        (described,) = con.execute(
-            "select comment from duckdb_views() where view_name = 'fact_tourism_revenue'"
+        (described, sql) = con.execute(
+            "select comment, sql from duckdb_views() where view_name = 'fact_tourism_revenue'"
         ).fetchone()
         assert described and "tourism" in described.lower()
+        assert held[0] in sql
 
-    # Nothing new: no file written, none retired.
+    # Nothing new: nothing written, the same pairs.
     quiet = run_refresh(settings, instance)
     assert quiet.success
     facts = reported(quiet, FACT)
-    assert (facts["rows_added"], facts["rows_removed"], facts["dagster/row_count"]) == (0, 0, 3)
-    assert fact_files(settings) == files
+    assert (facts["periods_added"], facts["periods_removed"], facts["dagster/row_count"]) == (
+        0,
+        0,
+        3,
+    )
+    assert written_files(settings) == files
 
     # An analyst has the analysts' file open across the next publish.
     reader = duckdb.connect(str(settings.analysts), read_only=True)
@@ -119,58 +118,29 @@ def test_each_row_is_written_once_and_read_by_both_databases(tmp_path) -> None:
     changed = run_refresh(settings, instance)
     assert changed.success
     facts = reported(changed, FACT)
-    assert (facts["rows_added"], facts["rows_removed"]) == (2, 2)
     assert (facts["periods_added"], facts["periods_removed"]) == (2, 1)
+    assert facts["dagster/row_count"] == 3
     expected = [
         (month(1), "太阳岛", 105, "2024-01 更正.csv"),
         (month(2), "太阳岛", 110, "2024-01至02.csv"),
         (month(3), "太阳岛", 120, "2024-03.csv"),
     ]
-    # The analyst's earlier snapshot still reads January's first file, retired but kept.
-    (retired,) = fact_files(settings, live=False)
-    assert retired == files[0] and (folder / retired[3]).is_file()
+    # The analyst's earlier snapshot still shows the facts as published then: the first file
+    # is unchanged, and that snapshot's record of current submissions names it for January.
     assert published_rows(reader) == before
     reader.close()  # (DuckDB shares one open file per process: the new one opens after it)
     assert analysts_rows(settings) == expected
     with connect(settings.warehouse) as con:
         assert published_rows(con) == expected
-    # February's file is the one written by the first run, not written again.
-    assert files[1] in fact_files(settings)
-
-    # A day later the retired file is deleted; a live file lost behind the pipeline (a
-    # warehouse restored without its facts folder) is written again from staging.
-    with connect(settings.warehouse) as con:
-        con.execute("update staging.fact_files set retired_at = retired_at - interval 2 day")
-    (folder / files[1][3]).unlink()
-    later = run_refresh(settings, instance)
-    assert later.success
-    assert not (folder / retired[3]).exists() and fact_files(settings, live=False) == []
-    assert (reported(later, FACT)["rows_added"], reported(later, FACT)["rows_removed"]) == (1, 0)
-    assert analysts_rows(settings) == expected
-
-    # A file no record names (as a warehouse rebuilt beside its folder leaves, which an earlier
-    # analysts' file may read) is retired when seen, not deleted; a day later it is, but never
-    # a file a live pair names, even when a retired record names it too.
-    stray = folder / Path(files[1][3]).with_name("2024-02-01-000000000000-0.parquet")
-    stray.write_bytes((folder / files[1][3]).read_bytes())
-    with connect(settings.warehouse) as con:
-        con.execute(
-            "insert into staging.fact_files select * replace (now() - interval 2 day as "
-            "retired_at) from staging.fact_files where file = ?",
-            [files[1][3]],
-        )
-    assert run_refresh(settings, instance).success
-    assert stray.is_file() and (folder / files[1][3]).is_file()
-    retired = [file for *_, file in fact_files(settings, live=False)]
-    assert retired == [str(stray.relative_to(folder))]
-    with connect(settings.warehouse) as con:
-        con.execute("update staging.fact_files set retired_at = retired_at - interval 2 day")
-    assert run_refresh(settings, instance).success
-    assert not stray.exists() and fact_files(settings, live=False) == []
-    assert analysts_rows(settings) == expected
+        # The replaced rows stay in raw, as received: 3 + 1 + 1.
+        assert con.execute(f"select count(*) from raw.{TOURISM}").fetchone() == (5,)
+    # Two files added, one per new submission; the first is the same file, not written again.
+    assert len(written_files(settings)) == len(files) + 2 and set(files) < set(
+        written_files(settings)
+    )
 
 
-def test_a_month_whose_rows_are_all_quarantined_is_held_not_written_every_night(tmp_path) -> None:
+def test_a_month_whose_rows_are_all_quarantined_counts_with_no_fact_row(tmp_path) -> None:
     settings = settings_for(tmp_path, as_of_date="2024-04-20")
     instance = dg.DagsterInstance.ephemeral()
     # Five good rows for January; February's one row shows an Excel error: set aside (1 of 6
@@ -183,15 +153,19 @@ def test_a_month_whose_rows_are_all_quarantined_is_held_not_written_every_night(
     first = run_refresh(settings, instance)
     assert first.success
     facts = reported(first, FACT)
-    assert (facts["rows_added"], facts["periods_added"]) == (5, 2)
-    assert [(period, rows) for _, period, rows, _ in fact_files(settings)] == [
-        (month(1), 5),
-        (month(2), 0),
-    ]
+    assert (facts["periods_added"], facts["dagster/row_count"]) == (2, 5)
+    # February counts, with no fact row: its one row is in quarantine, not in the facts.
+    with connect(settings.warehouse) as con:
+        assert con.execute(
+            "select period from marts.current_submissions where feed = ?", [TOURISM]
+        ).fetchall() == [(month(1),), (month(2),)]
+        assert con.execute(
+            "select period, count(*) from marts.fact_tourism_revenue group by all"
+        ).fetchall() == [(month(1), 5)]
     quiet = run_refresh(settings, instance)
     assert quiet.success
     facts = reported(quiet, FACT)
-    assert (facts["rows_added"], facts["periods_added"], facts["dagster/row_count"]) == (0, 0, 5)
+    assert (facts["periods_added"], facts["dagster/row_count"]) == (0, 5)
 
 
 def test_an_unchanged_landed_file_is_not_read_again_to_be_recognised(tmp_path) -> None:
@@ -228,42 +202,43 @@ def test_a_quiet_night_takes_the_big_tables_counts_from_their_last_materializati
     counted = {key: reported(first, key) for key in keys}
     assert [counted[key]["dagster/row_count"] for key in keys] == [2, 2, 2]
 
-    # A row slipped into raw behind the pipeline's back (January's file written again with a
-    # copy of its first row): a count would see it in raw and in staging, where January's
-    # submission counts.
+    # A value changed in raw behind the pipeline's back (January's file written again with
+    # one area renamed): a count and a preview would show it in raw, staging and the
+    # facts, which all read the file. (Rows added this way are caught by the facts'
+    # reconciliation with the ledger: tests/test_asset_metadata.py.)
     with connect(settings.warehouse) as con:
         (file,) = con.execute("select file from raw.files where feed = ?", [TOURISM]).fetchone()
-        held = facts_folder_of(settings.warehouse) / file
-        slipped = held.with_name("slipped.parquet")
+        held = root_of(settings.warehouse) / file
+        changed_file = held.with_name("changed.parquet")
         con.execute(
-            "copy (select * from read_parquet($held) union all (select * replace "
-            "(99 as row_number) from read_parquet($held) order by row_number limit 1)) "
-            f"to '{slipped}' (format parquet)",
+            "copy (select * replace (if(area = '太阳岛', '篡改', area) as area) "
+            f"from read_parquet($held)) to '{changed_file}' (format parquet)",
             {"held": str(held)},
         )
-        slipped.replace(held)
-        (rows,) = con.execute(f"select count(*) from raw.{TOURISM}").fetchone()
-    assert rows == 3
+        changed_file.replace(held)
+        assert con.execute(
+            f"select count(*) from staging.{TOURISM} where area = '篡改'"
+        ).fetchone() == (1,)
     quiet = run_refresh(settings, instance)
     assert quiet.success
     for key in keys:
         again = reported(quiet, key)
         assert again["content_version"] == counted[key]["content_version"], key
-        assert again["dagster/row_count"] == 2, key  # not counted again: the slipped row unseen
-        assert again["preview"] == counted[key]["preview"], key
+        assert again["dagster/row_count"] == 2, key
+        # Not read again: the changed value unseen.
+        assert again["preview"] == counted[key]["preview"] and "篡改" not in again["preview"], key
 
-    # February's file: a new submission, new versions, every table counted again: raw holds
-    # January's 2 rows, the slipped one and February's (4), staging the same 4 (the slipped row
-    # belongs to January's current submission), the facts January's 2 as added then and
-    # February's 1.
+    # February's file: a new submission, new versions, every table counted and previewed again:
+    # 3 rows in each, January's changed value among them.
     drop_csv(settings, TOURISM, "culture_tourism", "2024-02.csv", [
         dict(period="2024-02", area="太阳岛", revenue_wan=110),
     ])  # fmt: skip
     changed = run_refresh(settings, instance)
     assert changed.success
     recounted = {key: reported(changed, key) for key in keys}
-    assert [recounted[key]["dagster/row_count"] for key in keys] == [4, 4, 3]
+    assert [recounted[key]["dagster/row_count"] for key in keys] == [3, 3, 3]
     assert all(recounted[k]["content_version"] != counted[k]["content_version"] for k in keys)
+    assert all("篡改" in recounted[k]["preview"] for k in keys)
 
 
 def registrations(period: str, first: int, count: int) -> list[dict]:
@@ -275,11 +250,11 @@ def registrations(period: str, first: int, count: int) -> list[dict]:
     ]  # fmt: skip
 
 
-def test_events_are_counted_once_per_fact_file_and_a_correction_replaces_its_counts(
+def test_events_are_counted_once_per_month_and_a_correction_replaces_its_counts(
     tmp_path,
 ) -> None:
-    """marts.feed_metrics sums events counted once per live fact file: a month's file is
-    counted when it arrives, a file a correction retires leaves the sums."""
+    """marts.feed_metrics sums events counted once per current (submission, month): a month's
+    file is counted when it arrives, the month a correction replaces leaves the sums."""
     settings = settings_for(tmp_path, as_of_date="2024-04-20")
     instance = dg.DagsterInstance.ephemeral()
     feed, department = "enterprise_registrations", "market_regulation"
@@ -296,12 +271,12 @@ def test_events_are_counted_once_per_fact_file_and_a_correction_replaces_its_cou
             ).fetchall()
 
     def counted() -> list[tuple]:
-        """(file name of the submission, month, events counted) per counted fact file."""
+        """(file name of the submission, month, events counted) per counted month."""
         with connect(settings.warehouse) as con:
             return con.execute(
                 "select s.file_name, c.period, c.new_registrations "
-                "from staging.fact_event_counts c join staging.fact_files f using (file) "
-                "join ledger.submissions s using (submission_id) order by all"
+                "from staging.event_counts c join ledger.submissions s using (submission_id) "
+                "order by all"
             ).fetchall()
 
     # January 2, February 2 + 3.

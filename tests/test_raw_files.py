@@ -11,8 +11,8 @@ import pytest
 
 from pipelines.files.contracts import load_contract
 from pipelines.store import raw_files
-from pipelines.store.facts import facts_folder_of
 from pipelines.store.ingest import prepare, receive_feed
+from pipelines.store.raw_files import root_of
 from pipelines.store.warehouse import connect
 from tests.helpers import drop_csv, settings_for
 
@@ -46,7 +46,7 @@ def test_each_received_file_is_written_once_to_its_own_file_and_a_refused_one_to
             (by_name["4月.csv"].submission_id, 1),
             (by_name["3月.csv"].submission_id, 2),
         ]
-        root = facts_folder_of(settings.warehouse)
+        root = root_of(settings.warehouse)
         march_file = root / recorded[1][1]
         march = con.execute(
             "select row_number, area, visitors, visitors__parsed, revenue_wan, "
@@ -81,7 +81,7 @@ def received_march(settings) -> Path:
         prepare(con)
         receive_feed(con, settings.landing, settings.archive, TOURISM)
         (file,) = con.execute("select file from raw.files").fetchone()
-    return facts_folder_of(settings.warehouse) / file
+    return root_of(settings.warehouse) / file
 
 
 def test_a_recorded_raw_file_missing_from_disk_stops_the_run_naming_it(tmp_path) -> None:

@@ -232,16 +232,17 @@ def test_each_later_layout_change_is_made_by_prepare_keeping_every_row(tmp_path,
             ]
 
 
-def test_fact_tables_of_the_layout_before_become_views_over_files(tmp_path) -> None:
-    # Issue 16: fact tables were tables in each database, recorded in staging.fact_contents.
+def test_fact_tables_of_the_layouts_before_become_views_over_the_raw_files(tmp_path) -> None:
+    # Issue 16: fact tables were tables in each database, recorded in staging.fact_contents;
+    # then Parquet files of their own, written from views in staging, recorded in
+    # staging.fact_files, with the event counts kept per such file.
     path = tmp_path / "old.duckdb"
     with connect(path) as con:
         prepare(con)
         con.execute("drop view marts.fact_tourism_revenue")
-        con.execute("drop table staging.fact_files")
         con.execute(
-            "create table marts.fact_tourism_revenue as "
-            "select * from staging.fact_tourism_revenue limit 0"
+            "create table marts.fact_tourism_revenue (department varchar, period date, "
+            "area varchar, submission_id varchar)"
         )
         con.execute(
             "insert into marts.fact_tourism_revenue (department, period, area, submission_id) "
@@ -249,18 +250,21 @@ def test_fact_tables_of_the_layout_before_become_views_over_files(tmp_path) -> N
         )
         con.execute("create table staging.fact_contents (holder varchar)")
         con.execute("create table staging.published_file (identity varchar)")
+        con.execute("create table staging.fact_files (fact_table varchar, file varchar)")
+        con.execute("create table staging.fact_event_counts (file varchar)")
+        con.execute("create view staging.fact_projects as select 1 as department")
     with connect(path) as con:
         prepare(con)
         prepare(con)
         kinds = con.execute(
             "select table_schema || '.' || table_name, table_type from information_schema.tables "
             "where table_name in ('fact_tourism_revenue', 'fact_contents', 'published_file', "
-            "'fact_files') order by 1"
+            "'fact_files', 'fact_event_counts', 'fact_projects', 'event_counts') order by 1"
         ).fetchall()
         assert kinds == [
+            ("marts.fact_projects", "VIEW"),
             ("marts.fact_tourism_revenue", "VIEW"),
-            ("staging.fact_files", "BASE TABLE"),
-            ("staging.fact_tourism_revenue", "VIEW"),
+            ("staging.event_counts", "BASE TABLE"),
         ]
-        # The rows nobody recorded are gone: the next facts step writes the files from staging.
+        # The rows nobody received are gone: the facts are the raw files' rows, none yet.
         assert con.execute("select count(*) from marts.fact_tourism_revenue").fetchone() == (0,)

@@ -1,7 +1,7 @@
 """A deployment's backup and its restore (`workplan backup`, `workplan restore`).
 
 A backup holds what a deployment cannot get back any other way: the pipeline's warehouse (the
-ledger, raw rows and marts) with the fact tables' files, the archive (every file that arrived)
+ledger and marts) with the raw rows' files, the archive (every file that arrived)
 with its manifest, the analysts' file, the receipts in the outbox and the deployment's own
 settings (its judging day). The ledger is also exported as Parquet, readable by any later tool
 whatever DuckDB version made the warehouse. `backup.json`, written last, lists every file with
@@ -33,7 +33,8 @@ import duckdb
 
 from pipelines.settings import DEPLOYMENT_FILE, Settings
 from pipelines.store.archive import MANIFEST, arrivals
-from pipelines.store.facts import facts_folder_of, repoint_views
+from pipelines.store.facts import repoint_views
+from pipelines.store.raw_files import root_of
 from pipelines.store.warehouse import connect, quote_identifier
 
 BACKUP_FILE = "backup.json"
@@ -61,7 +62,7 @@ def parts(settings: Settings) -> list[Part]:
     return [
         Part("warehouse/workplan.duckdb", settings.warehouse),
         Part("warehouse/analysts.duckdb", settings.analysts),
-        Part("warehouse/facts", facts_folder_of(settings.warehouse)),
+        Part("warehouse/facts", root_of(settings.warehouse)),
         Part("archive", settings.archive),
         Part("outbox", settings.outbox),
         Part(DEPLOYMENT_FILE, settings.home / DEPLOYMENT_FILE),
@@ -139,7 +140,7 @@ def backup(settings: Settings, out: Path) -> BackedUp:
             "format": BACKUP_FORMAT,
             "created_at": dt.datetime.now(dt.UTC).isoformat(),
             "home": str(settings.home),
-            "facts_folder": str(facts_folder_of(settings.warehouse)),
+            "facts_folder": str(root_of(settings.warehouse)),
             "duckdb_version": duckdb.__version__,
             "arrivals": archived,
             "ledger_rows": rows,
@@ -176,9 +177,9 @@ def copy_deployment(settings: Settings, into: Path) -> tuple[dict[str, int], int
         # What the archive held at this committed state: the arrivals' copies, and the
         # validation results kept beside them (pipelines/checks/data_docs.py).
         archived = [p for p in files_under(settings.archive) if p != manifest]
-        # The fact tables' files, which both databases' views read (pipelines/store/facts.py).
-        facts = facts_folder_of(settings.warehouse)
-        fact_files = [
+        # The raw rows' files, which both databases' views read (pipelines/store/raw_files.py).
+        facts = root_of(settings.warehouse)
+        row_files = [
             p
             for p in files_under(facts)
             if not any(part.startswith(".") for part in p.relative_to(facts).parts)
@@ -186,11 +187,11 @@ def copy_deployment(settings: Settings, into: Path) -> tuple[dict[str, int], int
     # The analysts' file is swapped in whole by each publish: a copy of it is a copy of one.
     if settings.analysts.exists():
         copy_synced(settings.analysts, into / "warehouse" / "analysts.duckdb")
-    # Written once and never changed (the fact files too: a run writes new ones and deletes
-    # only those retired a day before), so copied after the lock, without holding up a run.
+    # Written once and never changed (the raw rows' files too: a run only adds files), so
+    # copied after the lock, without holding up a run.
     for path in archived:
         copy_synced(path, into / "archive" / path.relative_to(settings.archive))
-    for path in fact_files:
+    for path in row_files:
         copy_synced(path, into / "warehouse" / "facts" / path.relative_to(facts))
     kept = arrivals(into / "archive")
     if settings.outbox.exists():
@@ -293,8 +294,8 @@ def restore(folder: Path, settings: Settings, *, force: bool = False) -> Restore
             remove(temporary)
         raise
     set_aside = put_in_place(staged)
-    # The analysts' file's fact views name the backed-up deployment's fact files.
-    before, after = described.get("facts_folder"), facts_folder_of(settings.warehouse)
+    # The analysts' file's fact views name the backed-up deployment's raw files.
+    before, after = described.get("facts_folder"), root_of(settings.warehouse)
     if before and settings.analysts.exists() and Path(before) != after:
         repoint_views(settings.analysts, Path(before), after)
     return Restored(described, set_aside)

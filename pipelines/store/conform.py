@@ -27,7 +27,11 @@ from pipelines.store.warehouse import (
 
 # {col} is the raw text; {context} the submission's unit factor (numbers) or title year (months).
 TYPED_EXPRESSIONS = {
-    "text": "parse_text({col})",
+    # Text keeps its full-width characters (names hold them); only the apostrophe Excel uses to
+    # force a cell to text ('9123...) is dropped, by a prefix test (a regex per cell costs seconds
+    # per column on a national feed). Spelled out, not a macro: the analysts' file, whose fact
+    # views type text the same way, has no macros.
+    "text": "case when starts_with({col}, '''') then {col}[2:] else {col} end",
     "integer": "try_cast(parse_number({col}) * coalesce({context}, 1) as bigint)",
     "decimal": "try_cast(parse_number({col}) * coalesce({context}, 1) as decimal(18, 4))",
     "date": "parse_date({col})",
@@ -175,6 +179,23 @@ def upgrade_text_only(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
         con.execute(f"drop table raw.{text_only}")
 
 
+def typed_columns(contract: Contract, *, texts: bool) -> str:
+    """The select list of raw's rows as typed rows: each column under its own name as its type
+    (a text column cleaned and its labels coded), and beside each typed one, when `texts`, its
+    text as received (`<column>__text`), which only validation's messages need."""
+    text = TYPED_EXPRESSIONS["text"]
+    columns = []
+    for c in contract.columns:
+        name = quote_identifier(c.name)
+        if c.type == "text":
+            columns.append(f"{c.coded(text.format(col=name))} as {name}")
+            continue
+        columns.append(f"{quote_identifier(c.name + PARSED_SUFFIX)} as {name}")
+        if texts:
+            columns.append(f"{name} as {quote_identifier(c.name + TEXT_SUFFIX)}")
+    return ", ".join(["submission_id", "row_number", *columns])
+
+
 def ensure_typed_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     """Create `staging.<feed>_typed`: every raw row with its columns as their types, and beside
     each typed column its text as received (`<column>__text`), so a finding shows what the clerk
@@ -183,17 +204,9 @@ def ensure_typed_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
     if table_kind(con, "staging", contract.feed + TYPED_SUFFIX) == "BASE TABLE":
         # where typed rows were a table of their own
         con.execute(f"drop table {typed_view(contract)}")
-    text = TYPED_EXPRESSIONS["text"]
-    columns = ", ".join(
-        f"{c.coded(text.format(col=quote_identifier(c.name)))} as {quote_identifier(c.name)}"
-        if c.type == "text"
-        else f"{quote_identifier(c.name + PARSED_SUFFIX)} as {quote_identifier(c.name)}, "
-        f"{quote_identifier(c.name)} as {quote_identifier(c.name + TEXT_SUFFIX)}"
-        for c in contract.columns
-    )
     con.execute(
         f"create or replace view {typed_view(contract)} as "
-        f"select submission_id, row_number, {columns} from {raw_table(contract)}"
+        f"select {typed_columns(contract, texts=True)} from {raw_table(contract)}"
     )
 
 

@@ -26,13 +26,20 @@ from pipelines.store import raw_files
 from pipelines.store.archive import archive, record_arrival
 from pipelines.store.conform import (
     PARSED_SUFFIX,
-    TYPED_SUFFIX,
     ensure_typed_view,
     record_columns,
+    typed_view,
     upgrade_text_only,
 )
 from pipelines.store.facts import ensure_facts
-from pipelines.store.warehouse import quote_identifier, run_sql, table_kind, transaction
+from pipelines.store.warehouse import (
+    fill,
+    quote_identifier,
+    run_sql,
+    sql_text,
+    table_kind,
+    transaction,
+)
 
 
 @dataclass(frozen=True)
@@ -143,11 +150,12 @@ def ensure_staging_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> N
     """
     if table_kind(con, "staging", contract.feed) == "BASE TABLE":
         con.execute(f"drop table staging.{quote_identifier(contract.feed)}")
-    run_sql(
-        con,
-        "staging/feed",
-        identifiers={"feed": contract.feed, "feed_typed": contract.feed + TYPED_SUFFIX},
+    conformed = fill(
+        sql_text("staging/conformed"),
+        typed=typed_view(contract),
+        current="staging.current_submissions",
     )
+    con.execute(f"create or replace view staging.{quote_identifier(contract.feed)} as {conformed}")
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:

@@ -21,13 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import duckdb
 
 from pipelines.files.contracts import Contract
 from pipelines.store.conform import PARSED_SUFFIX, raw_columns, raw_rows, raw_table
-from pipelines.store.facts import facts_folder
 from pipelines.store.warehouse import (
     insert_rows,
     quote_identifier,
@@ -45,8 +45,26 @@ class RawFilesMissing(RuntimeError):
     """Recorded raw files that are not on disk: rows that cannot be read are never skipped."""
 
 
+def root_of(warehouse: Path) -> Path:
+    """Where a warehouse keeps its row files: `<warehouse file>.facts/` beside it (named when
+    it held the facts' own files). The record names files relative to it, so a deployment
+    restored elsewhere reads its own."""
+    return warehouse.resolve().with_name(warehouse.name + ".facts")
+
+
+def root(con: duckdb.DuckDBPyConnection) -> Path:
+    """The open warehouse's row files' folder; for an in-memory one (tests, the file reader's
+    own connection), a folder of this process's in the temporary directory."""
+    (path,) = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchone()
+    if path is None:
+        return Path(tempfile.gettempdir()) / f"workplan-{os.getpid()}-in-memory.facts"
+    return root_of(Path(path))
+
+
 def raw_folder(con: duckdb.DuckDBPyConnection, contract: Contract) -> Path:
-    return facts_folder(con) / "raw" / contract.feed
+    return root(con) / "raw" / contract.feed
 
 
 def signature(contract: Contract) -> str:
@@ -80,15 +98,20 @@ def text_columns(contract: Contract) -> str:
     return f"select null::integer as row_number, {names} where false"
 
 
-def create_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Point `raw.<feed>` at the recorded files, refusing to go on when one is not on disk (a
-    warehouse restored without its folder): its rows would silently be missing everywhere."""
-    root = facts_folder(con)
+def listing(
+    con: duckdb.DuckDBPyConnection, contract: Contract, submissions: list[str] | None = None
+) -> tuple[list[str], str]:
+    """The recorded files of the feed (of `submissions` only, when given) as SQL literals, the
+    file of no rows last, and the options `read_parquet` reads them with. Refuses to go on when
+    a file is not on disk (a warehouse restored without its folder): its rows would silently be
+    missing everywhere."""
+    folder = root(con)
     recorded = con.execute(
-        "select file, signature from raw.files where feed = ? order by submission_id",
-        [contract.feed],
+        "select file, signature from raw.files where feed = $feed "
+        "and ($all or list_contains($submissions, submission_id)) order by submission_id",
+        {"feed": contract.feed, "all": submissions is None, "submissions": submissions or []},
     ).fetchall()
-    files = [root / file for file, _ in recorded]
+    files = [folder / file for file, _ in recorded]
     missing = [str(file) for file in files if not file.is_file()]
     if missing:
         raise RawFilesMissing(
@@ -98,18 +121,28 @@ def create_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
         )
     # The file of no rows goes last: first in the list, DuckDB 2.0 ran out of memory on a
     # semi-join (the suite check's `where submission_id in (select …)`) over a 25M-row file.
-    empty = columns_file(con, contract, root / "raw" / contract.feed)
+    empty = columns_file(con, contract, folder / "raw" / contract.feed)
     listed = [sql_literal(str(file)) for file in [*files, empty]]
     # Files written under other columns (a release that changed the contract) are read by
     # name, their missing columns empty; matching by name reads every file's schema first.
     current = signature(contract)
     by_name = str(any(sign != current for _, sign in recorded)).lower()
-    options = f"union_by_name = {by_name}"
+    return listed, f"union_by_name = {by_name}"
+
+
+def rows_read(listed: list[str], options: str) -> str:
+    """The relation of the rows in the `listed` files."""
+    return f"read_parquet([{', '.join(listed)}], {options})"
+
+
+def create_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """Point `raw.<feed>` at every recorded file of the feed."""
+    listed, options = listing(con, contract)
     if viewed(con, contract, listed, options):
         return
     con.execute(
         f"create or replace view {raw_table(contract)} as "
-        f"select * from read_parquet([{', '.join(listed)}], {options})"
+        f"select * from {rows_read(listed, options)}"
     )
 
 
@@ -254,9 +287,9 @@ def rewrite(
 def keep(con: duckdb.DuckDBPyConnection, contract: Contract, submission_id: str) -> int:
     """Give the submission's partial file its final name and record it; the rows it holds.
     Inside a transaction: the record commits with the submission's entry, or neither does."""
-    root = facts_folder(con)
-    partial = partial_file(root / "raw" / contract.feed, submission_id)
-    final = held_file(root / "raw" / contract.feed, submission_id)
+    folder = root(con)
+    partial = partial_file(folder / "raw" / contract.feed, submission_id)
+    final = held_file(folder / "raw" / contract.feed, submission_id)
     (rows,) = con.execute(
         f"select count(*) from read_parquet({sql_literal(str(partial))})"
     ).fetchone()
@@ -264,7 +297,7 @@ def keep(con: duckdb.DuckDBPyConnection, contract: Contract, submission_id: str)
     insert_rows(
         con,
         "raw.files (feed, submission_id, file, signature, row_count)",
-        [[contract.feed, submission_id, str(final.relative_to(root)), signature(contract), rows]],
+        [[contract.feed, submission_id, str(final.relative_to(folder)), signature(contract), rows]],
     )
     return rows
 

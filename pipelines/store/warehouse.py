@@ -56,6 +56,15 @@ def sql_text(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def fill(text: str, **sql: str) -> str:
+    """`text` with each `{name}` placeholder replaced by the SQL the caller built for it (a
+    quoted, qualified name, or a whole query made from the contracts and recorded files, never
+    from input)."""
+    for key, value in sql.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
 def run_sql(
     con: duckdb.DuckDBPyConnection,
     name: str,
@@ -67,19 +76,17 @@ def run_sql(
     count each statement reports (DuckDB's `Count`: rows inserted, deleted, created).
 
     Values are always bound. `identifiers` fill `{name}` placeholders with quoted identifiers,
-    for the few files (one per feed) whose table names vary; `qualified` fill them with names
-    the caller has already quoted and qualified (`db.schema.table`, from `quote_identifier`).
+    for the few files (one per feed) whose table names vary; `qualified` fill them with SQL the
+    caller has already quoted (`db.schema.table` from `quote_identifier`, or a query: `fill`).
+    The file is split into statements before they are filled, so a filled-in text never splits.
     """
-    text = sql_text(name)
-    for key, identifier in (identifiers or {}).items():
-        text = text.replace("{" + key + "}", quote_identifier(identifier))
-    for key, name_quoted in (qualified or {}).items():
-        text = text.replace("{" + key + "}", name_quoted)
+    quoted = {key: quote_identifier(value) for key, value in (identifiers or {}).items()}
     counts = []
     # One transaction per file, so a run killed midway leaves every table of the file as it was.
     with transaction(con):
-        for statement in split_statements(text):
-            used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
+        for template in split_statements(sql_text(name)):
+            used = {k: v for k, v in (params or {}).items() if f"${k}" in template}
+            statement = fill(template, **quoted, **(qualified or {}))
             cursor = con.execute(statement, used or None)
             if cursor is not None and cursor.description and cursor.description[0][0] == "Count":
                 counts.extend(count for (count,) in cursor.fetchall())
@@ -183,12 +190,8 @@ def copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str, comme
         )
 
 
-def copy_schema(
-    con: duckdb.DuckDBPyConnection, schema: str, views: Mapping[str, str] | None = None
-) -> None:
-    """Copy one schema's tables, with their descriptions, into the attached publish target, and
-    make there the views in `views` (name: query; the fact tables, whose rows are in files both
-    databases read), described as the warehouse's views of the same name are."""
+def copy_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """Copy one schema's tables, with their descriptions, into the attached publish target."""
     target = f"publish_target.{quote_identifier(schema)}"
     con.execute(f"create schema if not exists {target}")
     tables = con.execute(
@@ -200,7 +203,14 @@ def copy_schema(
         qualified = f"{quote_identifier(schema)}.{quote_identifier(table)}"
         con.execute(f"create table publish_target.{qualified} as select * from {qualified}")
         copy_comments(con, schema, table, comment)
-    for view, query in (views or {}).items():
+
+
+def copy_views(con: duckdb.DuckDBPyConnection, schema: str, views: Mapping[str, str]) -> None:
+    """Make in the publish target the views in `views` (name: query; the fact tables, whose
+    rows are in files both databases read), described as the warehouse's views of the same
+    name are. After every table is copied: a view's query names tables of the target."""
+    target = f"publish_target.{quote_identifier(schema)}"
+    for view, query in views.items():
         con.execute(f"create view {target}.{quote_identifier(view)} as {query}")
         (comment,) = con.execute(
             "select any_value(comment) from duckdb_views() where database_name = "
@@ -246,7 +256,7 @@ def publish_copy(
     schemas: list[str],
     views: Mapping[str, Mapping[str, str]] | None = None,
 ) -> None:
-    """Write `schemas` (and the `views` by schema, see `copy_schema`) to a fresh file and swap it
+    """Write `schemas` (and the `views` by schema, see `copy_views`) to a fresh file and swap it
     in atomically, so readers never see a half copy.
 
     A reader that already has the old file open keeps its snapshot; new readers get the new file.
@@ -263,7 +273,9 @@ def publish_copy(
         # One transaction: the copy and its hundreds of comments commit once, not one by one.
         with transaction(con):
             for schema in schemas:
-                copy_schema(con, schema, (views or {}).get(schema))
+                copy_schema(con, schema)
+            for schema, named in (views or {}).items():
+                copy_views(con, schema, named)
     finally:
         con.execute("detach publish_target")
     with open(staging, "rb") as handle:

@@ -124,6 +124,21 @@ comment on column marts.target_history.submission_id is
 comment on column marts.target_history.is_current is
     'True for the version in force (现行版本): the highest version of the indicator.';
 
+-- marts.current_submissions ----------------------------------------------------------------------
+comment on table marts.current_submissions is
+    'Which submission counts (现行报送) for each feed, department and reporting month: the latest '
+    'accepted file covering it. The fact tables show these submissions'' rows of these months; an '
+    'earlier file a correction replaced stays in ledger.submissions.';
+comment on column marts.current_submissions.feed is
+    'Feed (数据类别) code: projects, enterprise_registrations, tourism_revenue, school_places, '
+    'headline_statistics, or plans (the work plan''s own files).';
+comment on column marts.current_submissions.department is
+    'Reporting department code (报送单位).';
+comment on column marts.current_submissions.period is
+    'Reporting month (报告期), stored as the first day of the month.';
+comment on column marts.current_submissions.submission_id is
+    'The submission that counts (现行报送) for the month; see ledger.submissions.';
+
 -- marts.fact_projects ----------------------------------------------------------------------------
 comment on table marts.fact_projects is
     'Project registers (项目台账): one row per project per reporting month, from the current '

@@ -16,11 +16,6 @@ create or replace macro fold_text(t) as regexp_replace(
     'g'
 );
 
--- Text keeps its full-width characters (names hold them); only the apostrophe Excel uses to
--- force a cell to text ('9123...) is not part of the value.
--- (A prefix test, not a regex: on a national feed a regex per cell costs seconds per column.)
-create or replace macro parse_text(t) as if(starts_with(t, ''''), t[2:], t);
-
 -- Numbers: thousands separators and spaces dropped, "12.3%" read in percentage points (the unit
 -- the contracts use for rates), accounting negatives "(1,234.5)" read as -1234.5. The scale is
 -- wide so that a unit conversion (亿元 to 万元) in the typed views loses no digits.

@@ -1,12 +1,12 @@
 -- A feed's conformed rows: the typed rows of each period's current submission, less the rows
--- held in quarantine. A view: the rows are already typed and stored once, and the facts are
--- the table analysts get, so a national feed is not written a third time. {feed} and
--- {feed_typed} are quoted identifiers filled in by the caller.
-create or replace view staging.{feed} as
+-- held in quarantine. staging.<feed> is this query over the typed view of all raw rows and the
+-- live current submissions; each marts.<fact> is it over the raw files of the submissions that
+-- counted when the facts were last made (marts.current_submissions), in the warehouse and in the
+-- analysts' file alike. The typed rows and the current submissions are filled in by the caller.
 with
 source as (
     -- The text as received beside each typed column is for validation's messages only.
-    select * not like '%\_\_text' escape '\' from staging.{feed_typed}
+    select * not like '%\_\_text' escape '\' from {typed}
 ),
 
 -- Submission ids are unique across feeds, so joining on them keeps this feed's rows only.
@@ -15,7 +15,7 @@ current_submission as (
         submission_id,
         department,
         period
-    from staging.current_submissions
+    from {current}
 ),
 
 final as (
@@ -32,4 +32,4 @@ final as (
     )
 )
 
-select * from final;
+select * from final

@@ -16,7 +16,7 @@ demo: $(STAMP) $(DATA_DOCS_ASSETS) system-packages
 
 test: $(STAMP) $(DATA_DOCS_ASSETS) system-packages postgres
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -n 2 --dist loadgroup
+	$(VENV)/bin/pytest -n 2 --dist loadgroup --durations=30
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

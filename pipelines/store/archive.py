@@ -17,17 +17,20 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.store.durable import replace_durably
+
 MANIFEST = "manifest.jsonl"
 
 
 def archive(path: Path, sha256: str, archive_root: Path) -> Path:
-    """Keep the file's bytes under a content address; an existing copy is reused."""
+    """Keep the file's bytes under a content address, on disk before the ledger records it;
+    an existing copy is reused."""
     target = archive_root / sha256[:2] / f"{sha256}{path.suffix.lower()[:16]}"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(target.suffix + ".partial")
         shutil.copyfile(path, partial)
-        partial.replace(target)
+        replace_durably(partial, target)
     return target
 
 

@@ -28,6 +28,7 @@ import duckdb
 
 from pipelines.files.contracts import Contract
 from pipelines.store.conform import PARSED_SUFFIX, raw_columns, raw_rows, raw_table
+from pipelines.store.durable import replace_durably
 from pipelines.store.warehouse import (
     insert_rows,
     quote_identifier,
@@ -285,15 +286,16 @@ def rewrite(
 
 
 def keep(con: duckdb.DuckDBPyConnection, contract: Contract, submission_id: str) -> int:
-    """Give the submission's partial file its final name and record it; the rows it holds.
-    Inside a transaction: the record commits with the submission's entry, or neither does."""
+    """Give the submission's partial file its final name, on disk, and record it; the rows it
+    holds. Inside a transaction: the record commits with the submission's entry, or neither
+    does, and a committed record never names a file a power loss took."""
     folder = root(con)
     partial = partial_file(folder / "raw" / contract.feed, submission_id)
     final = held_file(folder / "raw" / contract.feed, submission_id)
     (rows,) = con.execute(
         f"select count(*) from read_parquet({sql_literal(str(partial))})"
     ).fetchone()
-    os.replace(partial, final)
+    replace_durably(partial, final)
     insert_rows(
         con,
         "raw.files (feed, submission_id, file, signature, row_count)",

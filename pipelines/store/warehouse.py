@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.settings import SQL_ROOT
+from pipelines.store.durable import replace_durably
 
 LOCK_WAIT_SECONDS = 120.0
 # Analysts' clients lag behind duckdb 2.0; this storage version opens in DuckDB 1.x and 2.x alike.
@@ -278,6 +279,4 @@ def publish_copy(
                 copy_views(con, schema, named)
     finally:
         con.execute("detach publish_target")
-    with open(staging, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(staging, target)
+    replace_durably(staging, target)

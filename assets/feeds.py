@@ -18,6 +18,7 @@ from pipelines.quiet_night import LANDING_STATE, STRAY_SCOPE, landing_state
 from pipelines.reports.receipts import STATUS_ZH, write_receipts
 from pipelines.resources import Warehouse
 from pipelines.settings import TIMEZONE
+from pipelines.store.facts import count_rows
 from pipelines.store.ingest import ensure_staging_view, receive_feed, receive_stray
 from pipelines.store.ingest import stray_files as stray_files_in
 from pipelines.store.ledger import (
@@ -386,9 +387,10 @@ def build_staging_asset(feed: str) -> dg.AssetsDefinition:
             # The landing assets of departments whose files brought the month owed.
             report_landing(context, con, feed)
             version = submissions_version(con, feed, staged=True)
+            groups = count_rows(con, feed)
             return dg.MaterializeResult(
                 metadata=versioned_table_metadata(
-                    context.instance, context.asset_key, con, "staging", feed, version
+                    context.instance, context.asset_key, con, "staging", feed, version, groups
                 )
             )
 

@@ -15,7 +15,13 @@ from assets.metadata import (
 )
 from pipelines.resources import Scoring, Warehouse
 from pipelines.store.archive import missing_copies
-from pipelines.store.facts import FACTS, contents_version, count_events, update_facts
+from pipelines.store.facts import (
+    FACTS,
+    contents_version,
+    count_events,
+    count_rows,
+    update_facts,
+)
 from pipelines.store.warehouse import quote_identifier, run_sql, sql_text
 
 MARTS = "marts"
@@ -111,6 +117,7 @@ def facts(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 MARTS,
                 table,
                 contents_version(con, table),
+                count_rows(con, FACTS[table]),
             )
             metadata.update(
                 {name: dg.MetadataValue.int(count) for name, count in changed[table].items()}

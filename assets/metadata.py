@@ -111,10 +111,6 @@ TABLE_KEYS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
-# Tables whose preview is sorted within the first groups of their key's first two columns
-# (`first_groups`): a feed's staging and fact tables, which grow with the year, keyed by
-# department and period first.
-GROUPED_KEYS = {(schema, table) for schema, table in _feed_keys() if schema != "raw"}
 # Tables whose TABLE_KEYS key is unique by construction (a row of raw is one line of one file):
 # their preview is ordered by the key alone. Breaking ties that cannot occur by every column
 # made each new month's run sort a national year's raw rows by all their text (1 s at 25M rows,
@@ -167,16 +163,17 @@ def table_contents(
     names: list[str],
     key: tuple[str, ...] | None = None,
     *,
-    grouped: bool = False,
+    groups: list[tuple] | None = None,
 ) -> dict:
     """The table's row count and preview (columns `names`). Each is a scan of the whole table;
-    `grouped`, the preview sorts only the rows of the first groups of the key's first two
-    columns (`first_groups`)."""
+    given `groups`, the rows per value of the key's first two columns, in order (a feed's
+    counts kept per submission and month), the count is theirs and the preview sorts only the
+    rows of the first groups (`first_groups`)."""
     qualified = f"{quote_identifier(schema)}.{quote_identifier(table)}"
     order = preview_order(con, schema, table, names, key)
-    if grouped and key is None and (schema, table) in GROUPED_KEYS:
+    if groups is not None:
         lead = order_columns(con, schema, table, names, key)[:2]
-        rows, where, params = first_groups(con, qualified, lead)
+        rows, where, params = first_groups(groups, lead)
     else:
         (rows,) = con.execute(f"select count(*) from {qualified}").fetchone()
         where, params = "", {}
@@ -193,22 +190,19 @@ def table_contents(
     }
 
 
-def first_groups(
-    con: duckdb.DuckDBPyConnection, qualified: str, lead: list[str]
-) -> tuple[int, str, dict]:
-    """The table's row count, and a WHERE clause (with its parameters) keeping the fewest groups
-    of the `lead` columns, in preview order, that hold the first PREVIEW_ROWS rows.
+def first_groups(groups: list[tuple], lead: list[str]) -> tuple[int, str, dict]:
+    """The table's row count, and a WHERE clause (with its parameters) keeping the fewest of
+    `groups` (values of the `lead` columns and their rows, in preview order) that hold the first
+    PREVIEW_ROWS rows.
 
     A feed's tables follow the year (25M rows and more): sorting them all for a preview of 50
-    took 1.5-2 s of every run that changed them. Their first two key columns (department,
-    period) split them into months, the preview's rows lie in the first of those, and a filter
-    on them reaches the scan, so the sort sees a month, not the year.
+    took 1.5-2 s of every run that changed them, and counting them by month 1 s more. Their
+    first two key columns (department, period) split them into months, counted once per
+    submission and month as it arrives (`pipelines.store.facts.count_rows`); the preview's rows
+    lie in the first of those, and a filter on them reaches the scan, so the sort sees a month,
+    not the year.
     """
     columns = [quote_identifier(c) for c in lead]
-    groups = con.execute(
-        f"select {', '.join(columns)}, count(*) from {qualified} group by all "
-        f"order by {', '.join(f'{c} nulls last' for c in columns)}"
-    ).fetchall()
     tests, params, seen = [], {}, 0
     for number, (*values, count) in enumerate(groups):
         if seen >= PREVIEW_ROWS:
@@ -233,12 +227,14 @@ def versioned_table_metadata(
     schema: str,
     table: str,
     version: str,
+    groups: list[tuple] | None = None,
 ) -> dict:
     """`table_metadata` for a table whose contents are named by `version` (a digest of the
     submissions it holds): when the asset's last materialization recorded the same version, its
     row count and preview still hold and are shown again without scanning the table. A quiet
     night at national scale thus describes 25M-row tables in milliseconds; any received,
-    validated or replaced submission changes the version and the table is counted again."""
+    validated or replaced submission changes the version and the table is counted again (from
+    `groups`, when given: see `table_contents`)."""
     described = table_description(con, schema, table)
     metadata = described | {CONTENT_VERSION: version}
     event = instance.get_latest_materialization_event(asset_key)
@@ -247,7 +243,8 @@ def versioned_table_metadata(
     kept = CONTENT_VERSION in previous and previous[CONTENT_VERSION].value == version
     if kept and all(name in previous for name in CONTENT_KEYS):
         return metadata | {name: previous[name] for name in CONTENT_KEYS}
-    return metadata | table_contents(con, schema, table, column_names(described), grouped=True)
+    names = column_names(described)
+    return metadata | table_contents(con, schema, table, names, groups=groups)
 
 
 def table_columns(

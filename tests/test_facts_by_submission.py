@@ -275,7 +275,7 @@ def test_events_are_counted_once_per_month_and_a_correction_replaces_its_counts(
         with connect(settings.warehouse) as con:
             return con.execute(
                 "select s.file_name, c.period, c.new_registrations "
-                "from staging.event_counts c join ledger.submissions s using (submission_id) "
+                "from staging.pair_events c join ledger.submissions s using (submission_id) "
                 "order by all"
             ).fetchall()
 
@@ -287,3 +287,47 @@ def test_events_are_counted_once_per_month_and_a_correction_replaces_its_counts(
     assert run_refresh(settings, instance).success
     assert year_to_date() == [(month(1), 4.0), (month(2), 7.0)]
     assert counted() == [("2024-01 更正.csv", month(1), 4), ("2024-02.csv", month(2), 3)]
+
+
+def test_a_month_is_counted_from_its_own_file_and_the_year_s_counts_are_kept(tmp_path) -> None:
+    """The UI's row counts of staging and the facts add up counts kept per (submission, month):
+    a new month's run counts its own file's rows, never the year's again, and a correction's
+    month replaces the count of the month it restates."""
+    settings = settings_for(tmp_path, as_of_date="2024-04-20")
+    instance = dg.DagsterInstance.ephemeral()
+    staging = dg.AssetKey(["staging", TOURISM])
+
+    def kept() -> list[tuple]:
+        with connect(settings.warehouse) as con:
+            return con.execute(
+                "select s.file_name, r.period, r.row_count from staging.pair_rows r "
+                "join ledger.submissions s using (submission_id) where r.feed = ? order by all",
+                [TOURISM],
+            ).fetchall()
+
+    drop_csv(settings, TOURISM, "culture_tourism", "2024-01.csv", [
+        dict(period="2024-01", area="太阳岛", revenue_wan=100),
+        dict(period="2024-01", area="冰雪大世界", revenue_wan=50),
+    ])  # fmt: skip
+    assert run_refresh(settings, instance).success
+    assert kept() == [("2024-01.csv", month(1), 2)]
+    # January's count, as a year's would be, stands for its rows: set it to 40, and February's
+    # run adds February's 1 row to it, since it does not count January again.
+    with connect(settings.warehouse) as con:
+        con.execute("update staging.pair_rows set row_count = 40 where period = '2024-01-01'")
+    drop_csv(settings, TOURISM, "culture_tourism", "2024-02.csv", [
+        dict(period="2024-02", area="太阳岛", revenue_wan=110),
+    ])  # fmt: skip
+    february = run_refresh(settings, instance)
+    assert february.success
+    assert [reported(february, key)["dagster/row_count"] for key in (staging, FACT)] == [41, 41]
+    assert kept() == [("2024-01.csv", month(1), 40), ("2024-02.csv", month(2), 1)]
+    # A correction of January (1 row): January's kept count is forgotten, the correction's
+    # counted from its own file: 1 + 1.
+    drop_csv(settings, TOURISM, "culture_tourism", "2024-01 更正.csv", [
+        dict(period="2024-01", area="太阳岛", revenue_wan=105),
+    ])  # fmt: skip
+    corrected = run_refresh(settings, instance)
+    assert corrected.success
+    assert [reported(corrected, key)["dagster/row_count"] for key in (staging, FACT)] == [2, 2]
+    assert kept() == [("2024-01 更正.csv", month(1), 1), ("2024-02.csv", month(2), 1)]

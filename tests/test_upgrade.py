@@ -252,6 +252,7 @@ def test_fact_tables_of_the_layouts_before_become_views_over_the_raw_files(tmp_p
         con.execute("create table staging.published_file (identity varchar)")
         con.execute("create table staging.fact_files (fact_table varchar, file varchar)")
         con.execute("create table staging.fact_event_counts (file varchar)")
+        con.execute("create table staging.event_counts (submission_id varchar)")
         con.execute("create view staging.fact_projects as select 1 as department")
     with connect(path) as con:
         prepare(con)
@@ -259,12 +260,14 @@ def test_fact_tables_of_the_layouts_before_become_views_over_the_raw_files(tmp_p
         kinds = con.execute(
             "select table_schema || '.' || table_name, table_type from information_schema.tables "
             "where table_name in ('fact_tourism_revenue', 'fact_contents', 'published_file', "
-            "'fact_files', 'fact_event_counts', 'fact_projects', 'event_counts') order by 1"
+            "'fact_files', 'fact_event_counts', 'fact_projects', 'event_counts', 'pair_rows', "
+            "'pair_events') order by 1"
         ).fetchall()
         assert kinds == [
             ("marts.fact_projects", "VIEW"),
             ("marts.fact_tourism_revenue", "VIEW"),
-            ("staging.event_counts", "BASE TABLE"),
+            ("staging.pair_events", "BASE TABLE"),
+            ("staging.pair_rows", "BASE TABLE"),
         ]
         # The rows nobody received are gone: the facts are the raw files' rows, none yet.
         assert con.execute("select count(*) from marts.fact_tourism_revenue").fetchone() == (0,)

@@ -40,29 +40,32 @@ FACTS = {
 MARTS = "marts"
 
 
-def view_query(
-    con: duckdb.DuckDBPyConnection, table: str, submissions: list[str] | None = None
+def conformed_rows(
+    con: duckdb.DuckDBPyConnection, feed: str, submissions: list[str], current: str
 ) -> str:
-    """The query marts.<table> is, in the warehouse and in the analysts' file: the conformed
-    rows of the raw files of the feed's current submissions (of `submissions` only, when given:
-    a count of what arrived reads the arriving files alone)."""
-    feed = FACTS[table]
+    """The feed's conformed rows (sql/staging/conformed.sql) read from the raw files of
+    `submissions` alone, the current submissions being the relation `current`."""
     contract = load_contract(feed)
-    if submissions is None:
-        submissions = [
-            submission_id
-            for (submission_id,) in con.execute(
-                "select distinct submission_id from marts.current_submissions where feed = ? "
-                "order by 1",
-                [feed],
-            ).fetchall()
-        ]
     rows = raw_files.rows_read(*raw_files.listing(con, contract, submissions))
     typed = f"(select {typed_columns(contract, texts=False)} from {rows})"
-    conformed = fill(
-        sql_text("staging/conformed"), typed=typed, current=f"{MARTS}.current_submissions"
-    )
-    return fill(sql_text(f"facts/{table}"), source=f"({conformed})")
+    return "(" + fill(sql_text("staging/conformed"), typed=typed, current=current) + ")"
+
+
+def view_query(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The query marts.<table> is, in the warehouse and in the analysts' file: the conformed
+    rows of the raw files of the feed's current submissions as marts.current_submissions (the
+    last facts step) names them."""
+    feed = FACTS[table]
+    submissions = [
+        submission_id
+        for (submission_id,) in con.execute(
+            "select distinct submission_id from marts.current_submissions where feed = ? "
+            "order by 1",
+            [feed],
+        ).fetchall()
+    ]
+    source = conformed_rows(con, feed, submissions, f"{MARTS}.current_submissions")
+    return fill(sql_text(f"facts/{table}"), source=source)
 
 
 def create_view(con: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -101,19 +104,39 @@ def update_facts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
     return {table: changes.get(feed, unchanged) for table, feed in FACTS.items()}
 
 
-def count_events(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring the per-(submission, month) event counts marts.feed_metrics sums in step with
-    marts.fact_enterprise_events: only submissions not counted before are read."""
-    run_sql(con, "marts/event_pairs")
+def count_arriving(con: duckdb.DuckDBPyConnection, feed: str, counts: str, name: str) -> None:
+    """Bring the counts table `counts` in step with the feed's current (submission, month)
+    pairs, counting those not counted yet with `sql/marts/<name>.sql` over their submissions'
+    raw files alone: a month's file is read, not the year."""
+    run_sql(con, "marts/pairs_arriving", {"feed": feed}, qualified={"counts": counts})
     arriving = [
         submission_id
         for (submission_id,) in con.execute(
-            "select distinct submission_id from event_arriving order by 1"
+            "select distinct submission_id from pairs_arriving order by 1"
         ).fetchall()
     ]
     if arriving:
-        events = view_query(con, "fact_enterprise_events", arriving)
-        run_sql(con, "marts/event_counts", qualified={"events": f"({events})"})
+        rows = conformed_rows(con, feed, arriving, "staging.current_submissions")
+        run_sql(con, f"marts/{name}", {"feed": feed}, qualified={"rows": rows})
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, feed: str) -> list[tuple]:
+    """The feed's conformed rows per department and month, (department, period, rows) in that
+    order: staging.<feed>'s and, once the facts step has run, its fact's."""
+    count_arriving(con, feed, "staging.pair_rows", "pair_rows")
+    return con.execute(
+        "select department, period, sum(row_count) from staging.pair_rows as r "
+        "semi join pairs_current as p on r.submission_id = p.submission_id "
+        "and r.period = p.period where r.feed = ? "
+        "group by all order by department nulls last, period nulls last",
+        [feed],
+    ).fetchall()
+
+
+def count_events(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the per-(submission, month) event counts marts.feed_metrics sums in step with the
+    registrations' current submissions: only submissions not counted before are read."""
+    count_arriving(con, "enterprise_registrations", "staging.pair_events", "pair_events")
 
 
 def contents_version(con: duckdb.DuckDBPyConnection, table: str) -> str:

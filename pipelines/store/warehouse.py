@@ -60,7 +60,8 @@ def sql_text(name: str) -> str:
 def fill(text: str, **sql: str) -> str:
     """`text` with each `{name}` placeholder replaced by the SQL the caller built for it (a
     quoted, qualified name, or a whole query made from the contracts and recorded files, never
-    from input)."""
+    from input). A placeholder in a comment is filled too, so comments name them without braces:
+    a query filled into a comment would end the comment at its first line."""
     for key, value in sql.items():
         text = text.replace("{" + key + "}", value)
     return text

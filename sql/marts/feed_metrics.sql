@@ -42,7 +42,7 @@ flow_coverage as (
 ),
 
 -- A national feed has millions of events: they are counted per department and month once, when
--- their submission becomes current (sql/marts/event_counts.sql), so the year-to-date sums join
+-- their submission becomes current (sql/marts/pair_events.sql), so the year-to-date sums join
 -- months, not events, and a night reads no event it has counted before.
 events_by_month as (
     select
@@ -51,7 +51,7 @@ events_by_month as (
         sum(new_registrations) as new_registrations,
         sum(high_tech_certified) - sum(high_tech_revoked) as high_tech_net_increase,
         sum(trade_filings) as trade_filings
-    from staging.event_counts
+    from staging.pair_events
     group by all
 ),
 

@@ -11,12 +11,23 @@ select
     submission_id
 from staging.current_submissions;
 
--- Enterprise events per department and month, counted once for each current (submission,
--- month) of marts.fact_enterprise_events: a submission's rows never change (a submission
--- validated again, its quarantine changed, is counted again: validated_at), so marts.feed_metrics
--- sums these counts instead of counting a national year's events again each night
--- (sql/marts/event_counts.sql).
-create table if not exists staging.event_counts (
+-- Counts per current (submission, month) of a feed's conformed rows, made once from the raw
+-- files of the submissions that arrived: a submission's rows never change (one validated again,
+-- its quarantine changed, is counted again: validated_at). The Dagster UI's row counts and
+-- previews of staging and the facts read pair_rows instead of counting a national year's rows
+-- each time a month arrives, and marts.feed_metrics sums pair_events instead of counting every
+-- event again (sql/marts/pairs_arriving.sql, pair_rows.sql, pair_events.sql).
+create table if not exists staging.pair_rows (
+    feed varchar not null,
+    submission_id varchar not null,
+    period date not null,
+    validated_at timestamptz,
+    department varchar,
+    row_count bigint not null
+);
+
+create table if not exists staging.pair_events (
+    feed varchar not null,
     submission_id varchar not null,
     period date not null,
     validated_at timestamptz,
@@ -34,6 +45,7 @@ drop table if exists staging.fact_contents;
 drop table if exists staging.published_file;
 drop table if exists staging.fact_files;
 drop table if exists staging.fact_event_counts;
+drop table if exists staging.event_counts;
 drop view if exists staging.fact_projects;
 drop view if exists staging.fact_enterprise_events;
 drop view if exists staging.fact_tourism_revenue;

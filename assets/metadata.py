@@ -25,6 +25,7 @@ import duckdb
 
 from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.store.conform import PARSED_SUFFIX, TYPED_SUFFIX
+from pipelines.store.facts import FACTS
 from pipelines.store.warehouse import quote_identifier, split_statements, sql_text, transaction
 
 PREVIEW_ROWS = 50
@@ -72,13 +73,7 @@ def _feed_keys() -> dict[tuple[str, str], tuple[str, ...]]:
     """Each feed's tables ordered as the feed's grain: department, then the contract's business
     key (period first); raw as received, by submission and row."""
     keys: dict[tuple[str, str], tuple[str, ...]] = {}
-    fact_of = {
-        "projects": "fact_projects",
-        "enterprise_registrations": "fact_enterprise_events",
-        "tourism_revenue": "fact_tourism_revenue",
-        "school_places": "fact_school_places",
-        "headline_statistics": "fact_headline_statistics",
-    }
+    fact_of = {feed: table for table, feed in FACTS.items()}
     for feed in FEEDS:
         business = load_contract(feed).business_key
         grain = ("department", "period", *(c for c in business if c != "period"))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import duckdb
+import pyarrow as pa
 import pytest
 
+from pipelines.checks import credit_code
 from pipelines.checks.credit_code import CHARSET, check_character, is_valid
 
 # Published codes: the example used with GB 32100-2015, and 深圳市腾讯计算机系统有限公司.
@@ -47,3 +50,38 @@ def test_check_character_refuses_input_it_cannot_check() -> None:
         check_character("12345")
     with pytest.raises(ValueError):
         check_character("9135010OM000100Y4")  # letter O
+
+
+def test_the_suite_function_flags_only_a_well_shaped_code_with_a_wrong_check() -> None:
+    """The SQL engine's column-at-once check (`check_characters_match`), through DuckDB as the
+    suite calls it: the published codes pass; the same codes ending in another charset
+    character fail; a code of another shape (too short, lower case, I, a full-width digit, 18
+    bytes of Chinese) or none passes, being the format rule's finding instead."""
+    wrong = ["91350100M000100Y4" + "0", "9144030071526726X" + "Y"]
+    shaped_otherwise = [
+        "91350100M000100Y4",
+        "91350100m000100Y43",
+        "91350100M000100I43",
+        "９1350100M000100Y43",
+        "哈尔滨新区企业",
+        "",
+        None,
+    ]
+    codes = [*PUBLISHED, *wrong, *shaped_otherwise] * 700  # several of DuckDB's vectors
+    con = duckdb.connect()
+    credit_code.register(con)
+    credit_code.register(con)  # once per connection, however often asked
+    con.register("codes", pa.table({"n": range(len(codes)), "code": codes}))
+    found = con.execute("select credit_code_check_matches(code) from codes order by n").fetchall()
+    expected = [True, True, False, False, *[True] * len(shaped_otherwise)] * 700
+    assert [f for (f,) in found] == expected
+
+
+def test_the_column_check_reads_a_slice_of_a_chunked_column() -> None:
+    column = pa.chunked_array([["x", *PUBLISHED], ["91350100M000100Y40", None]])
+    assert credit_code.check_characters_match(column.slice(1)).to_pylist() == [
+        True,
+        True,
+        False,
+        True,
+    ]

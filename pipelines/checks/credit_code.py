@@ -7,6 +7,11 @@ arrives instead of becoming a phantom enterprise in the counts.
 
 from __future__ import annotations
 
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 # The standard leaves out I, O, S, V and Z, which are too easily read as 1, 0, 5, U and 2.
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 # Weight of position i (1-based) is 3**(i-1) mod 31, as tabulated in the standard.
@@ -41,3 +46,59 @@ def is_valid(code: str) -> bool:
     if not isinstance(code, str) or len(code) != LENGTH or not all(c in _VALUE for c in code):
         return False
     return code[-1] == check_character(code[:-1])
+
+
+# Each byte's value in the charset, -1 for a byte that is no code character.
+_BYTE_VALUES = np.full(256, -1, dtype=np.int64)
+_BYTE_VALUES[list(CHARSET.encode())] = np.arange(len(CHARSET))
+_CHECK_BYTES = np.frombuffer(CHARSET.encode(), dtype=np.uint8)
+_WEIGHTS = np.array(WEIGHTS, dtype=np.int64)
+# The SQL engine's name for `check_characters_match` (`register`).
+SQL_FUNCTION = "credit_code_check_matches"
+
+
+def check_characters_match(codes: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Per code, false only where a code of the right shape (18 charset characters) ends in the
+    wrong check character: a code of the wrong shape, or none, is the format rule's finding,
+    and one mistake should give the clerk one message.
+
+    The whole column at once, for the SQL engine's suite over a national feed: the same sum
+    written in SQL, seventeen characters cut out of each code, cost 23 s of the 25M-row
+    benchmark's suite check. A code of the right shape is 18 bytes (every charset character is
+    one byte in UTF-8), so those codes are an 18-column matrix of bytes here.
+    """
+    array = codes.combine_chunks() if isinstance(codes, pa.ChunkedArray) else codes
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        array = array.cast(pa.large_string())
+    lengths = pc.fill_null(pc.binary_length(array), 0).to_numpy()
+    shaped = lengths == LENGTH
+    matches = np.ones(len(array), dtype=bool)
+    if shaped.any():
+        taken = array if shaped.all() else array.filter(pa.array(shaped))
+        offset_type = np.int64 if pa.types.is_large_string(taken.type) else np.int32
+        offsets = np.frombuffer(taken.buffers()[1], dtype=offset_type)
+        offsets = offsets[taken.offset : taken.offset + len(taken) + 1]
+        data = np.frombuffer(taken.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        characters = data.reshape(-1, LENGTH)
+        values = _BYTE_VALUES[characters]
+        in_charset = (values >= 0).all(axis=1)
+        expected = _CHECK_BYTES[(31 - values[:, :-1] @ _WEIGHTS % 31) % 31]
+        matches[shaped] = ~in_charset | (characters[:, -1] == expected)
+    return pa.array(matches)
+
+
+def register(con: duckdb.DuckDBPyConnection) -> None:
+    """Give `con` the SQL function `credit_code_check_matches(code)` (once per connection: a
+    Python function is the connection's, not the database's)."""
+    [(known,)] = con.execute(
+        "select count(*) from duckdb_functions() where function_name = ?", [SQL_FUNCTION]
+    ).fetchall()
+    if not known:
+        con.create_function(
+            SQL_FUNCTION,
+            check_characters_match,
+            [duckdb.sqltypes.VARCHAR],
+            duckdb.sqltypes.BOOLEAN,
+            type="arrow",
+            null_handling="special",
+        )

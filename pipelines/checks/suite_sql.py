@@ -283,12 +283,18 @@ def shared_keys(keys: list[tuple[str, list[str]]]) -> str:
     whose key another row shares. The keys that occur more than once are found by a grouping
     of the key columns alone and joined back (nulls match nulls, as GX counts them): a window
     over the input would carry every column through a sort of all rows, which at 25M rows
-    spilled past the memory limit and took twice as long."""
+    spilled past the memory limit and took twice as long. The grouping is of the keys' hashes
+    first, eight bytes a row, and then of the keys themselves among the rows whose hash another
+    row shares (a shared key always does; a collision is told apart there): grouping 25M keys
+    of text directly, and joining them all back, took 10.9 s, this 5.4 s."""
     ctes, joins, flags = [], [], []
     for n, (flag, columns) in enumerate(keys):
         key = ", ".join(columns)
         ctes.append(
+            f"hashes_{n} as (select hash({key}) as key_hash from input "
+            "group by key_hash having count(*) > 1), "
             f"shared_{n} as (select {key}, true as {flag} from input "
+            f"where hash({key}) in (select key_hash from hashes_{n}) "
             "group by all having count(*) > 1), "
         )
         matched = " and ".join(f"i.{c} is not distinct from s{n}.{c}" for c in columns)

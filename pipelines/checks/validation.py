@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import duckdb
 
+from pipelines.checks import credit_code
 from pipelines.checks.history import Doubt, confirmed, find_doubts, frame_sql, load_doubt_rules
 from pipelines.checks.suite_sql import compile_suite
 from pipelines.checks.suites import Rule, load_rules
@@ -226,6 +227,7 @@ def run_sql_engine(
     rows: dict[str, int],
 ) -> dict[str, list[Rule]]:
     """Flag rows with the compiled suite; table rules are judged per submission."""
+    credit_code.register(con)
     source = input_sql(contract)
     columns = {
         d[0]

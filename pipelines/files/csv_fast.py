@@ -3,7 +3,8 @@
 Reading every record with Python's csv module costs about 4 s per million rows; DuckDB reads a
 CSV at about 0.8 million rows/s. `pipelines.files.reading` still reads the head in Python (title
 lines, a header over one or two rows) and then hands a plain file's rest to `read_csv`: all text, as
-many columns as the first data row, strict, each row numbered by its position. DuckDB reads no
+many columns as the first data row, strict, written to a Parquet file where each row's position
+numbers it (`PlainCsv.land`). DuckDB reads no
 GBK, so GB18030 is re-encoded to UTF-8 first in a byte stream, never record by record.
 
 DuckDB and the csv module read some text differently (DuckDB trims a space beside a quote, skips
@@ -25,7 +26,8 @@ from typing import BinaryIO
 import duckdb
 
 from pipelines.files import bounds
-from pipelines.store.warehouse import quote_identifier
+from pipelines.files.row_kinds import HINT
+from pipelines.store.warehouse import quote_identifier, sql_literal
 
 CHUNK_BYTES = 1 << 22
 # A byte-order mark starting a line after the first (two files pasted together).
@@ -47,59 +49,85 @@ class PlainCsv:
     # Excel for Mac ends lines with a lone CR: DuckDB is told so (it finds LF and CRLF itself).
     cr_only: bool = False
 
-    def source(self, target: str) -> tuple[str, dict]:
-        """SQL reading the data rows as text, each with its line as `row_number`.
+    def land(self, con: duckdb.DuckDBPyConnection, rows_file: Path, width: int) -> Landed | None:
+        """Write the data rows' `width` cells (those the header loads), all text, to `rows_file`
+        (Parquet) and return what reads them back; or None, the file deleted, when DuckDB did
+        not read every line below the header as one whole record.
+
+        DuckDB reads the CSV in parallel and writes the rows in their order (insertion order is
+        kept), so a row's position in the Parquet file is its record's position below the
+        header. Numbering them in the read (`with ordinality`) kept it to one thread, and a
+        national file held in a temp table spilled to disk past the memory limit: a 25M-row
+        file's rows took 59 s to reach their raw file so, 31 s this way. Whether a row is blank
+        and whether it holds a hint of a row that is not data are worked out in the same pass,
+        so neither costs another scan of the rows.
 
         A row DuckDB cannot read goes to a rejects table instead of failing the statement: a
         failed statement would abort the caller's transaction, and the Python path must still
         be able to read the file and tell the clerk what is wrong.
         """
+        errors, scans = rejects_tables(rows_file.stem)
         new_line = "new_line = '\\r', " if self.cr_only else ""
-        sql = (
-            "(select ordinality + $skip as row_number, * from read_csv($path, header = false, "
-            "skip = $skip, auto_detect = false, columns = $columns, delim = ',', quote = '\"', "
-            f"escape = '\"', {new_line}strict_mode = true, max_line_size = $max_line, "
-            "ignore_errors = true, store_rejects = true, rejects_table = $errors, "
-            "rejects_scan = $scans) with ordinality)"
-        )
-        errors, scans = rejects_tables(target)
-        return sql, {
-            "path": str(self.path),
-            "skip": self.skip,
-            "columns": {f"c{i}": "VARCHAR" for i in range(self.columns)},
-            # A longer line may hold a cell past the bound, which the Python path refuses.
-            "max_line": bounds.CSV_CELL_CHARS,
-            "errors": errors,
-            "scans": scans,
-        }
-
-    def kept(self, con: duckdb.DuckDBPyConnection, target: str, width: int) -> bool:
-        """Whether DuckDB read every line below the header as one whole record into `target`;
-        if not, `target` is dropped for the Python path to load the file again. Blank rows,
-        which the Python path leaves out, are deleted."""
-        errors, scans = rejects_tables(target)
-        try:
-            (rejected,) = con.execute(f"select count(*) from {errors}").fetchone()
-        finally:
-            con.execute(f"drop table if exists {errors}; drop table if exists {scans}")
-        table = quote_identifier(target)
-        (last,) = con.execute(f"select max(row_number) from {table}").fetchone()
-        if rejected or last != self.lines:
-            con.execute(f"drop table {table}")
-            return False
+        cells = ", ".join(f"c{i}" for i in range(width))
         # A cell led by a printable ASCII character is filled: the regex runs on the others.
         blank = " and ".join(
             f"not coalesce(ascii(c{i}) between 33 and 126, false) "
             f"and not regexp_matches(coalesce(c{i}, ''), $filled)"
             for i in range(width)
         )
-        con.execute(f"delete from {table} where {blank}", {"filled": FILLED})
-        return True
+        con.execute(
+            f"copy (select {cells}, {blank} as blank, "
+            f"coalesce(regexp_matches(concat({cells}), $hint), false) as hinted "
+            "from read_csv($path, header = false, skip = $skip, "
+            "auto_detect = false, columns = $columns, delim = ',', quote = '\"', escape = '\"', "
+            f"{new_line}strict_mode = true, max_line_size = $max_line, ignore_errors = true, "
+            "store_rejects = true, rejects_table = $errors, rejects_scan = $scans)) "
+            f"to {sql_literal(str(rows_file))} (format parquet)",
+            {
+                "path": str(self.path),
+                "skip": self.skip,
+                "columns": {f"c{i}": "VARCHAR" for i in range(self.columns)},
+                # A longer line may hold a cell past the bound, which the Python path refuses.
+                "max_line": bounds.CSV_CELL_CHARS,
+                "errors": errors,
+                "scans": scans,
+                "filled": FILLED,
+                "hint": HINT,
+            },
+        )
+        try:
+            (rejected,) = con.execute(f"select count(*) from {quote_identifier(errors)}").fetchone()
+        finally:
+            for table in (errors, scans):
+                con.execute(f"drop table if exists {quote_identifier(table)}")
+        rows = sql_literal(str(rows_file))
+        # A blank line DuckDB skipped would shift every row after it: the count says so.
+        read, hinted = con.execute(
+            f"select count(*), count(*) filter (where hinted and not blank) "
+            f"from read_parquet({rows})"
+        ).fetchone()
+        if rejected or read != self.lines - self.skip:
+            rows_file.unlink()
+            return None
+        relation = (
+            f"(select file_row_number + {self.skip + 1} as row_number, {cells} "
+            f"from read_parquet({rows}, file_row_number = true) where not blank)"
+        )
+        return Landed(relation, hinted)
 
 
-def rejects_tables(target: str) -> tuple[str, str]:
-    """The temp tables where DuckDB puts the rows of `target` it cannot read, and its scan."""
-    return f"{target}_rejected_rows", f"{target}_rejected_scans"
+@dataclass(frozen=True)
+class Landed:
+    """A plain CSV's rows as DuckDB read them: `relation` gives row_number and the cells, blank
+    rows left out; `hinted` rows may be other than data (`pipelines.files.row_kinds.HINT`)."""
+
+    relation: str
+    hinted: int
+
+
+def rejects_tables(name: str) -> tuple[str, str]:
+    """The temp tables where DuckDB puts the rows it cannot read into `name`, and its scan."""
+    return f"{name}_rejected_rows", f"{name}_rejected_scans"
 
 
 def line_chunks(handle: BinaryIO) -> Iterator[bytes]:

@@ -30,7 +30,7 @@ from pipelines.files.headers import (
     match_header,
 )
 from pipelines.files.rejection import FileRejected
-from pipelines.files.row_kinds import materialise
+from pipelines.files.row_kinds import materialise, view_rows, writable
 
 SNIFF_BYTES = 1 << 16
 
@@ -302,16 +302,23 @@ def refuse_cut_off(path: Path, last: tuple[int, list[str]] | None, width: int) -
 
 
 def load_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, target: str
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    contract: Contract,
+    target: str,
+    rows_folder: Path | None = None,
 ) -> tuple[HeaderMatch, list[list[str]]]:
-    """Load a CSV's rows below the header, as text, into temp table `target`; return the header
-    match and the rows above the header.
+    """Load a CSV's rows below the header, as text, into `target`; return the header match and
+    the rows above the header.
 
     The head is read here to find the header. A plain file's rest is then read by DuckDB itself
-    (`pipelines.files.csv_fast`); any other goes through one streaming pass that decodes it, numbers
-    each record by its first line and writes a rectangular UTF-8 copy that DuckDB reads with
-    explicit types: memory stays bounded however long the file, and ragged rows, blank lines
-    and line breaks inside cells cannot trip it.
+    (`pipelines.files.csv_fast`) into a Parquet file in `rows_folder`, which the caller keeps
+    while it reads `target`: `target` is then a view over it unless some row is to be marked
+    (`pipelines.files.row_kinds.view_rows`); without a folder, a temp table. Any other file goes
+    through one streaming pass that decodes it, numbers each record by its first line and writes
+    a rectangular UTF-8 copy that DuckDB reads with explicit types into a temp table: memory
+    stays bounded however long the file, and ragged rows, blank lines and line breaks inside
+    cells cannot trip it.
     """
     encoding = detect_encoding(path)
     with tempfile.TemporaryDirectory(prefix="workplan-") as workdir, open(path, "rb") as handle:
@@ -325,10 +332,12 @@ def load_csv(
         above = [cells for _, cells in head[: match.row_index]]
         first = match.row_index + match.header_rows
         plain = csv_fast.plain_csv(path, encoding, head, first, match.width, Path(workdir))
-        if plain:
-            materialise(con, target, *plain.source(target), match.width)
-            if plain.kept(con, target, match.width):
-                return match, above
+        rows_file = Path(rows_folder or workdir) / f"{target}.parquet"
+        if plain and (landed := plain.land(con, rows_file, match.width)):
+            view_rows(con, target, landed.relation, match.width, landed.hinted)
+            if rows_folder is None:
+                writable(con, target)
+            return match, above
         normalised = Path(workdir) / "normalised.csv"
         last = write_records(normalised, chain(head[first:], records), match.width)
         refuse_cut_off(path, last, match.width)

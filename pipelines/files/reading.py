@@ -144,9 +144,15 @@ def reconcile_totals(
 
 
 def load_file(
-    con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, target: str
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    contract: Contract,
+    target: str,
+    rows_folder: Path | None = None,
 ) -> HeaderMatch:
-    """Read `path` into temp table `target` (row_number, c0..cN as text, row_kind).
+    """Read `path` into `target` (row_number, c0..cN as text, row_kind), a temp table or, for a
+    plain CSV read into a file in `rows_folder` (kept by the caller while it reads `target`), a
+    temp view (`pipelines.files.csv_reader.load_csv`); `row_kinds.drop` drops either.
 
     The returned match also carries the file's title, its labelled lines (`metadata`) and
     `warnings` from checking its 合计 row, which is read with the value parsers: `con` must hold
@@ -155,7 +161,7 @@ def load_file(
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         bounds.check_csv(path)
-        match, above = load_csv(con, path, contract, target)
+        match, above = load_csv(con, path, contract, target, rows_folder)
     elif suffix in WORKBOOK_SUFFIXES:
         bounds.check_workbook(path)
         match, above = load_workbook(con, path, contract, target)

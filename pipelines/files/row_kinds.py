@@ -57,6 +57,67 @@ SKIPPED = {
 }
 
 
+def kind_of(con: duckdb.DuckDBPyConnection, target: str) -> str | None:
+    """'BASE TABLE' or 'VIEW' for the temp object `target`, or None when there is none."""
+    (kind,) = con.execute(
+        "select any_value(table_type) from information_schema.tables "
+        "where table_catalog = 'temp' and table_name = ?",
+        [target],
+    ).fetchone()
+    return kind
+
+
+def drop(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Drop the loaded rows `target`, a temp table or a temp view."""
+    kind = kind_of(con, target)
+    if kind is not None:
+        con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {quote_identifier(target)}")
+
+
+def writable(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Make the loaded rows `target` a temp table, which a row's kind can be set in: a view
+    over a national CSV's landed rows (`view_rows`) is copied into one only when some row is
+    to change, or when its file is about to go."""
+    if kind_of(con, target) != "VIEW":
+        return
+    table = quote_identifier(target)
+    copy = quote_identifier(target + "_copy")
+    con.execute(f"create or replace temp table {copy} as select * from {table}")
+    con.execute(f"drop view {table}")
+    con.execute(f"alter table {copy} rename to {table}")
+
+
+def hinted(con: duckdb.DuckDBPyConnection, source: str, width: int) -> int:
+    """How many rows of `source` hold a word or mark of a row that is not data (`HINT`)."""
+    names = ", ".join(f"c{i}" for i in range(width))
+    # fetchall, not fetchone: a result left unread keeps the workbook reader from unregistering
+    # its rows.
+    [(count,)] = con.execute(
+        f"select count(*) from {source} where regexp_matches(concat({names}), $hint)",
+        {"hint": HINT},
+    ).fetchall()
+    return count
+
+
+def view_rows(
+    con: duckdb.DuckDBPyConnection, target: str, source: str, width: int, hinted_rows: int
+) -> None:
+    """Make `target` (row_number, c0..cN, row_kind) a temp view over `source`, a relation of
+    numbered rows that outlives it, when none of its rows is hinted to be other than data
+    (`hinted_rows`, counted by the caller as it wrote them); else a temp table
+    (`materialise`). A national file's rows then pass through no table: held in one, they
+    spilled to disk past the memory limit, and were read back from there."""
+    if hinted_rows:
+        materialise(con, target, source, {}, width)
+        return
+    names = ", ".join(f"c{i}" for i in range(width))
+    drop(con, target)
+    con.execute(
+        f"create temp view {quote_identifier(target)} as "
+        f"select row_number, {names}, 'data' as row_kind from {source}"
+    )
+
+
 def materialise(
     con: duckdb.DuckDBPyConnection, target: str, source: str, params: dict, width: int
 ) -> None:
@@ -68,27 +129,22 @@ def materialise(
 
     The rows are copied as they are, all 'data', and then the kinds are told by a second
     statement over the copy, on the rows matching `HINT` alone (计 of 合计/小计/总计, a colon of
-    填报人：, a word of another kind, a lone mark, a heading's start), when there are any: the
-    copy of a national file runs without the patterns (the read is one thread; the scan of the
-    copy uses every core), and a district file without such rows is spared compiling them,
-    which cost 14 ms at the start of the statement whatever its rows.
+    填报人：, a word of another kind, a lone mark, a heading's start), when there are any: a
+    file without such rows is spared compiling the patterns, which cost 14 ms at the start of
+    the statement whatever its rows.
     """
     names = [f"c{i}" for i in range(width)]
     table = quote_identifier(target)
+    drop(con, target)
     con.execute(
-        f"create or replace temp table {table} as "
+        f"create temp table {table} as "
         f"select row_number, {', '.join(names)}, 'data' as row_kind from {source}",
         params,
     )
+    if not hinted(con, table, width):
+        return
     cells = f"[{', '.join(names)}]"
     hint = f"regexp_matches(concat({', '.join(names)}), $hint)"
-    # fetchall, not fetchone: a result left unread keeps the workbook reader from unregistering
-    # its rows.
-    [(hinted,)] = con.execute(
-        f"select count(*) from {table} where {hint}", {"hint": HINT}
-    ).fetchall()
-    if not hinted:
-        return
     squeezed = ", ".join(f"regexp_replace({n}, $space, '', 'g')" for n in names)
     filled = f"list_filter([{squeezed}], lambda x: x <> '')"
     every = (
@@ -133,7 +189,8 @@ def classify_rows(con: duckdb.DuckDBPyConnection, target: str, match) -> None:
     """Mark a page's header printed again as 'repeated_header', so that nothing counts it as a
     bad row. It is told by its cells equal to the header's own text at every template column it
     fills, two at least, or by the file's title alone in the row; rows holding none of those
-    texts are passed over at the cost of a substring test."""
+    texts are passed over at the cost of a substring test. Rows are counted first: a view over
+    a national file's rows becomes a table only when one is marked."""
     tests = []
     for pos in sorted(set(match.positions.values())):
         found = sorted(
@@ -143,25 +200,27 @@ def classify_rows(con: duckdb.DuckDBPyConnection, target: str, match) -> None:
             literals = ["'" + t.replace("'", "''") + "'" for t in found]
             hints = " or ".join(f"contains(c{pos}, {literal})" for literal in literals)
             tests.append((f"trim(c{pos})", f"({', '.join(literals)})", hints))
-    table = quote_identifier(target)
+    repeated = []
     if len(tests) >= 2:
         same = " + ".join(f"coalesce({cell} in {values}, false)::int" for cell, values, _ in tests)
         filled = " + ".join(f"(nullif({cell}, '') is not null)::int" for cell, _, _ in tests)
         hint = " or ".join(f"({hints})" for _, _, hints in tests)
-        con.execute(
-            f"update {table} set row_kind = 'repeated_header' "
-            f"where row_kind = 'data' and ({hint}) and ({same}) >= 2 and ({same}) = ({filled})"
-        )
+        repeated.append(f"(({hint}) and ({same}) >= 2 and ({same}) = ({filled}))")
     if match.title:
         # The title printed again over a page's header: alone in its row, or merged across it.
         names = [f"c{i}" for i in range(match.width)]
         first = f"coalesce({', '.join(names)})"
         values = f"list_filter([{', '.join(f'trim({n})' for n in names)}], lambda x: x <> '')"
-        con.execute(
-            f"update {table} set row_kind = 'repeated_header' where row_kind = 'data' "
-            f"and contains({first}, $title) and list_distinct({values}) = [$title]",
-            {"title": match.title},
-        )
+        repeated.append(f"(contains({first}, $title) and list_distinct({values}) = [$title])")
+    if not repeated:
+        return
+    table = quote_identifier(target)
+    where = f"where row_kind = 'data' and ({' or '.join(repeated)})"
+    params = {"title": match.title} if match.title else {}
+    [(found,)] = con.execute(f"select count(*) from {table} {where}", params).fetchall()
+    if found:
+        writable(con, target)
+        con.execute(f"update {table} set row_kind = 'repeated_header' {where}", params)
 
 
 def skipped_rows(con: duckdb.DuckDBPyConnection, target: str) -> list[tuple[str, str]]:

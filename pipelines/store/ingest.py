@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from pipelines.files.headers import HeaderMatch
 from pipelines.files.period import refuse_contradicting_name, resolve_dropped_zeros
 from pipelines.files.reading import canonical_select, load_file
 from pipelines.files.rejection import FileRejected
+from pipelines.files.row_kinds import drop
 from pipelines.files.senders import refuse_other_kinds, refuse_other_sender
 from pipelines.files.templates import drop_example_rows
 from pipelines.store import raw_files
@@ -449,12 +451,15 @@ def load_rows(
     2023.10) are settled from the title and name (`pipelines.files.period`), all before the
     periods are recorded, so none of them can stand for a month.
     """
-    match = load_file(con, path, contract, "landed_file")
-    refuse_other_sender(folder, match.title, match.metadata, contract)
-    record_columns(con, contract, submission_id, match)
-    rows = canonical_select(match, contract, "landed_file")
-    raw_files.arrive(con, contract, submission_id, rows)
-    con.execute("drop table if exists landed_file")
+    # A plain CSV's rows are read into a file here, which `landed_file` reads until they are
+    # in the raw file (`pipelines.files.csv_reader.load_csv`).
+    with tempfile.TemporaryDirectory(prefix="workplan-") as rows_folder:
+        match = load_file(con, path, contract, "landed_file", Path(rows_folder))
+        refuse_other_sender(folder, match.title, match.metadata, contract)
+        record_columns(con, contract, submission_id, match)
+        rows = canonical_select(match, contract, "landed_file")
+        raw_files.arrive(con, contract, submission_id, rows)
+        drop(con, "landed_file")
     examples = drop_example_rows(con, contract, submission_id, match.positions)
     match.warnings = [*match.warnings, *examples]
     (rows_read,) = con.execute(f"select count(*) from {raw_files.ARRIVING}").fetchone()

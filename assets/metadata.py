@@ -26,7 +26,13 @@ import duckdb
 from pipelines.files.contracts import FEEDS, load_contract
 from pipelines.store.conform import PARSED_SUFFIX, TYPED_SUFFIX
 from pipelines.store.facts import FACTS
-from pipelines.store.warehouse import quote_identifier, split_statements, sql_text, transaction
+from pipelines.store.warehouse import (
+    quote_identifier,
+    split_statements,
+    sql_literal,
+    sql_text,
+    transaction,
+)
 
 PREVIEW_ROWS = 50
 # Dagster's table metadata keys (its TableMetadataSet, not exported by dagster 1.13's top level):
@@ -161,9 +167,9 @@ def table_contents(
     groups: list[tuple] | None = None,
 ) -> dict:
     """The table's row count and preview (columns `names`). Each is a scan of the whole table;
-    given `groups`, the rows per value of the key's first two columns, in order (a feed's
-    counts kept per submission and month), the count is theirs and the preview sorts only the
-    rows of the first groups (`first_groups`)."""
+    given `groups`, the rows per value of the key's first two columns and the submission that
+    holds them, in order (a feed's counts kept per submission and month), the count is theirs
+    and the preview sorts only the rows of the first groups (`first_groups`)."""
     qualified = f"{quote_identifier(schema)}.{quote_identifier(table)}"
     order = preview_order(con, schema, table, names, key)
     if groups is not None:
@@ -187,23 +193,26 @@ def table_contents(
 
 def first_groups(groups: list[tuple], lead: list[str]) -> tuple[int, str, dict]:
     """The table's row count, and a WHERE clause (with its parameters) keeping the fewest of
-    `groups` (values of the `lead` columns and their rows, in preview order) that hold the first
-    PREVIEW_ROWS rows.
+    `groups` (values of the `lead` columns, the submission that holds their rows and how many,
+    in preview order) that hold the first PREVIEW_ROWS rows.
 
     A feed's tables follow the year (25M rows and more): sorting them all for a preview of 50
     took 1.5-2 s of every run that changed them, and counting them by month 1 s more. Their
     first two key columns (department, period) split them into months, counted once per
     submission and month as it arrives (`pipelines.store.facts.count_rows`); the preview's rows
-    lie in the first of those, and a filter on them reaches the scan, so the sort sees a month,
-    not the year.
+    lie in the first of those. The filter names each month's submission as a constant, which
+    reaches the Parquet scan through the views' join, so only that submission's file is read
+    (a parameter is bound after the plan is made, and a filter on the department, which the
+    join adds, does not reach it: the preview read the year).
     """
     columns = [quote_identifier(c) for c in lead]
     tests, params, seen = [], {}, 0
-    for number, (*values, count) in enumerate(groups):
+    for number, (*values, submission_id, count) in enumerate(groups):
         if seen >= PREVIEW_ROWS:
             break
         seen += count
-        parts = []
+        # Submission ids are the pipeline's own hex digests, quoted as literals all the same.
+        parts = [f"submission_id = {sql_literal(submission_id)}"]
         for position, (column, value) in enumerate(zip(columns, values, strict=True)):
             if value is None:
                 parts.append(f"{column} is null")

@@ -61,24 +61,25 @@ def test_a_feed_tables_preview_sorts_only_its_first_months_and_shows_the_same_ro
     con.execute(
         "create table staging.tourism_revenue as select * from (values "
         + ", ".join(
-            f"({department}, date '2024-0{month}-01', 'area {n:02d}', {n})"
-            for department, month, rows in [
-                ("'culture_tourism'", 1, 30),
-                ("'culture_tourism'", 2, 30),
-                ("'songbei'", 1, 40),
-                ("null", 3, 5),
+            f"({department}, date '2024-0{month}-01', 'area {n:02d}', {n}, '{submission}')"
+            for department, month, rows, submission in [
+                ("'culture_tourism'", 1, 30, "a1"),
+                ("'culture_tourism'", 2, 30, "a1"),
+                ("'songbei'", 1, 40, "b1"),
+                ("null", 3, 5, "c1"),
             ]
             for n in range(rows)
         )
-        + ") t(department, period, area, revenue_wan)"
+        + ") t(department, period, area, revenue_wan, submission_id)"
     )
-    names = ["department", "period", "area", "revenue_wan"]
-    # The counts per department and month, as the feed's counts kept per submission give them.
+    names = ["department", "period", "area", "revenue_wan", "submission_id"]
+    # The counts per department and month, with the submission holding them, as the feed's
+    # counts kept per submission give them.
     groups = [
-        ("culture_tourism", dt.date(2024, 1, 1), 30),
-        ("culture_tourism", dt.date(2024, 2, 1), 30),
-        ("songbei", dt.date(2024, 1, 1), 40),
-        (None, dt.date(2024, 3, 1), 5),
+        ("culture_tourism", dt.date(2024, 1, 1), "a1", 30),
+        ("culture_tourism", dt.date(2024, 2, 1), "a1", 30),
+        ("songbei", dt.date(2024, 1, 1), "b1", 40),
+        (None, dt.date(2024, 3, 1), "c1", 5),
     ]
     grouped = table_contents(con, "staging", "tourism_revenue", names, groups=groups)
     assert grouped == table_contents(con, "staging", "tourism_revenue", names)
@@ -96,3 +97,4 @@ def test_a_feed_tables_preview_sorts_only_its_first_months_and_shows_the_same_ro
     total, where, params = first_groups(groups, ["department", "period"])
     (kept,) = con.execute(f"select count(*) from staging.tourism_revenue{where}", params).fetchone()
     assert (total, kept) == (105, 60)
+    assert where.count("submission_id = 'a1'") == 2  # a constant the Parquet scan can prune by

@@ -121,13 +121,15 @@ def count_arriving(con: duckdb.DuckDBPyConnection, feed: str, counts: str, name:
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, feed: str) -> list[tuple]:
-    """The feed's conformed rows per department and month, (department, period, rows) in that
-    order: staging.<feed>'s and, once the facts step has run, its fact's."""
+    """The feed's conformed rows per department and month, (department, period, submission_id,
+    rows) in that order, a month's current submission beside it: staging.<feed>'s and, once
+    the facts step has run, its fact's."""
     # count_arriving leaves the feed's current pairs alone in the table: no join is needed.
     count_arriving(con, feed, "staging.pair_rows", "pair_rows")
     return con.execute(
-        "select department, period, sum(row_count) from staging.pair_rows where feed = ? "
-        "group by all order by department nulls last, period nulls last",
+        "select department, period, submission_id, sum(row_count) from staging.pair_rows "
+        "where feed = ? group by all "
+        "order by department nulls last, period nulls last, submission_id",
         [feed],
     ).fetchall()
 

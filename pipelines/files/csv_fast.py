@@ -26,7 +26,7 @@ from typing import BinaryIO
 import duckdb
 
 from pipelines.files import bounds
-from pipelines.files.row_kinds import HINT
+from pipelines.files.row_kinds import HINT, hint_test
 from pipelines.store.warehouse import quote_identifier, sql_literal
 
 CHUNK_BYTES = 1 << 22
@@ -77,7 +77,7 @@ class PlainCsv:
         )
         con.execute(
             f"copy (select {cells}, {blank} as blank, "
-            f"coalesce(regexp_matches(concat({cells}), $hint), false) as hinted "
+            f"coalesce({hint_test(width)}, false) as hinted "
             "from read_csv($path, header = false, skip = $skip, "
             "auto_detect = false, columns = $columns, delim = ',', quote = '\"', escape = '\"', "
             f"{new_line}strict_mode = true, max_line_size = $max_line, ignore_errors = true, "

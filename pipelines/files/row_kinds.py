@@ -87,14 +87,18 @@ def writable(con: duckdb.DuckDBPyConnection, target: str) -> None:
     con.execute(f"alter table {copy} rename to {table}")
 
 
+def hint_test(width: int) -> str:
+    """SQL true for a row whose cells c0..c{width-1} hold a word or mark of a row that is not
+    data (`HINT`, bound as $hint)."""
+    return f"regexp_matches(concat({', '.join(f'c{i}' for i in range(width))}), $hint)"
+
+
 def hinted(con: duckdb.DuckDBPyConnection, source: str, width: int) -> int:
     """How many rows of `source` hold a word or mark of a row that is not data (`HINT`)."""
-    names = ", ".join(f"c{i}" for i in range(width))
     # fetchall, not fetchone: a result left unread keeps the workbook reader from unregistering
     # its rows.
     [(count,)] = con.execute(
-        f"select count(*) from {source} where regexp_matches(concat({names}), $hint)",
-        {"hint": HINT},
+        f"select count(*) from {source} where {hint_test(width)}", {"hint": HINT}
     ).fetchall()
     return count
 
@@ -144,7 +148,7 @@ def materialise(
     if not hinted(con, table, width):
         return
     cells = f"[{', '.join(names)}]"
-    hint = f"regexp_matches(concat({', '.join(names)}), $hint)"
+    hint = hint_test(width)
     squeezed = ", ".join(f"regexp_replace({n}, $space, '', 'g')" for n in names)
     filled = f"list_filter([{squeezed}], lambda x: x <> '')"
     every = (

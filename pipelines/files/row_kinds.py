@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.files.headers import LABEL_ALTERNATIVES
-from pipelines.store.warehouse import quote_identifier
+from pipelines.store.warehouse import quote_identifier, table_kind
 
 # RE2 patterns for DuckDB, whose \s does not match the ideographic space U+3000 (\p{Z} does).
 _SPACE = r"[\s\p{Z}]*"
@@ -57,19 +57,9 @@ SKIPPED = {
 }
 
 
-def kind_of(con: duckdb.DuckDBPyConnection, target: str) -> str | None:
-    """'BASE TABLE' or 'VIEW' for the temp object `target`, or None when there is none."""
-    (kind,) = con.execute(
-        "select any_value(table_type) from information_schema.tables "
-        "where table_catalog = 'temp' and table_name = ?",
-        [target],
-    ).fetchone()
-    return kind
-
-
 def drop(con: duckdb.DuckDBPyConnection, target: str) -> None:
     """Drop the loaded rows `target`, a temp table or a temp view."""
-    kind = kind_of(con, target)
+    kind = table_kind(con, "main", target, "temp")
     if kind is not None:
         con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {quote_identifier(target)}")
 
@@ -78,7 +68,7 @@ def writable(con: duckdb.DuckDBPyConnection, target: str) -> None:
     """Make the loaded rows `target` a temp table, which a row's kind can be set in: a view
     over a national CSV's landed rows (`view_rows`) is copied into one only when some row is
     to change, or when its file is about to go."""
-    if kind_of(con, target) != "VIEW":
+    if table_kind(con, "main", target, "temp") != "VIEW":
         return
     table = quote_identifier(target)
     copy = quote_identifier(target + "_copy")

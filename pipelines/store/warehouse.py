@@ -139,12 +139,16 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def table_kind(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str | None:
-    """'BASE TABLE' or 'VIEW' for an object of the open database, or None when there is none."""
+def table_kind(
+    con: duckdb.DuckDBPyConnection, schema: str, name: str, database: str | None = None
+) -> str | None:
+    """'BASE TABLE' or 'VIEW' for an object of the open database (of `database`, such as
+    'temp', when given), or None when there is none."""
     (kind,) = con.execute(
         "select any_value(table_type) from information_schema.tables "
-        "where table_catalog = current_database() and table_schema = ? and table_name = ?",
-        [schema, name],
+        "where table_catalog = coalesce(?, current_database()) and table_schema = ? "
+        "and table_name = ?",
+        [database, schema, name],
     ).fetchone()
     return kind
 

@@ -69,14 +69,10 @@ class PlainCsv:
         errors, scans = rejects_tables(rows_file.stem)
         new_line = "new_line = '\\r', " if self.cr_only else ""
         cells = ", ".join(f"c{i}" for i in range(width))
-        # A cell led by a printable ASCII character is filled: the regex runs on the others.
-        blank = " and ".join(
-            f"not coalesce(ascii(c{i}) between 33 and 126, false) "
-            f"and not regexp_matches(coalesce(c{i}, ''), $filled)"
-            for i in range(width)
-        )
+        # A row is blank when its cells, put together, hold no filled character: one regex
+        # that stops at the first one, where a test per cell cost 0.9 s per 5M rows.
         con.execute(
-            f"copy (select {cells}, {blank} as blank, "
+            f"copy (select {cells}, not regexp_matches(concat({cells}), $filled) as blank, "
             f"coalesce({hint_test(width)}, false) as hinted "
             "from read_csv($path, header = false, skip = $skip, "
             "auto_detect = false, columns = $columns, delim = ',', quote = '\"', escape = '\"', "

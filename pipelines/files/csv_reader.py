@@ -318,10 +318,14 @@ def load_csv(
     through one streaming pass that decodes it, numbers each record by its first line and writes
     a rectangular UTF-8 copy that DuckDB reads with explicit types into a temp table: memory
     stays bounded however long the file, and ragged rows, blank lines and line breaks inside
-    cells cannot trip it.
+    cells cannot trip it. The re-encoded and rectangular copies are written in `rows_folder` too
+    when there is one (the warehouse's scratch, `pipelines.store.scratch`).
     """
     encoding = detect_encoding(path)
-    with tempfile.TemporaryDirectory(prefix="workplan-") as workdir, open(path, "rb") as handle:
+    with (
+        tempfile.TemporaryDirectory(prefix="workplan-", dir=rows_folder) as workdir,
+        open(path, "rb") as handle,
+    ):
         records = csv_records(raw_lines(handle), encoding)
         head = take_head(records)
         try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from pipelines.store.conform import (
     upgrade_text_only,
 )
 from pipelines.store.facts import ensure_facts
+from pipelines.store.scratch import scratch_folder
 from pipelines.store.warehouse import (
     fill,
     quote_identifier,
@@ -452,9 +452,10 @@ def load_rows(
     periods are recorded, so none of them can stand for a month.
     """
     # A plain CSV's rows are read into a file here, which `landed_file` reads until they are
-    # in the raw file (`pipelines.files.csv_reader.load_csv`).
-    with tempfile.TemporaryDirectory(prefix="workplan-") as rows_folder:
-        match = load_file(con, path, contract, "landed_file", Path(rows_folder))
+    # in the raw file (`pipelines.files.csv_reader.load_csv`); the reader's other scratch files
+    # go in the same folder, beside the warehouse (`pipelines.store.scratch`).
+    with scratch_folder(con) as rows_folder:
+        match = load_file(con, path, contract, "landed_file", rows_folder)
         refuse_other_sender(folder, match.title, match.metadata, contract)
         record_columns(con, contract, submission_id, match)
         rows = canonical_select(match, contract, "landed_file")

@@ -30,6 +30,7 @@ from pipelines.files.contracts import Contract
 from pipelines.store.conform import PARSED_SUFFIX, raw_columns, raw_rows, raw_table
 from pipelines.store.durable import replace_durably
 from pipelines.store.warehouse import (
+    file_of,
     insert_rows,
     quote_identifier,
     sql_literal,
@@ -56,12 +57,10 @@ def root_of(warehouse: Path) -> Path:
 def root(con: duckdb.DuckDBPyConnection) -> Path:
     """The open warehouse's row files' folder; for an in-memory one (tests, the file reader's
     own connection), a folder of this process's in the temporary directory."""
-    (path,) = con.execute(
-        "select path from duckdb_databases() where database_name = current_database()"
-    ).fetchone()
+    path = file_of(con)
     if path is None:
         return Path(tempfile.gettempdir()) / f"workplan-{os.getpid()}-in-memory.facts"
-    return root_of(Path(path))
+    return root_of(path)
 
 
 def raw_folder(con: duckdb.DuckDBPyConnection, contract: Contract) -> Path:

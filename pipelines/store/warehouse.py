@@ -139,6 +139,15 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def file_of(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file of the open database, or None for an in-memory one."""
+    # fetchall: a result left unread blocks the connection's next statement in DuckDB 2.0.
+    [(path,)] = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()
+    return None if path is None else Path(path)
+
+
 def table_kind(
     con: duckdb.DuckDBPyConnection, schema: str, name: str, database: str | None = None
 ) -> str | None:

@@ -1,9 +1,10 @@
 """`python -m bench`: measure throughput, event latency and the nightly refresh; update README.
 
-Each part writes its raw results to `bench/results/<part>.json` (gitignored) and the README's
-Benchmarks section is re-rendered from the latest result of every part. `--quick` (1M rows, one
-run, three drops) is for development: its results go to `bench/results/quick/` and the README is
-left alone, so a quick check never replaces the figures of a full run.
+Each part writes its raw results to `bench/results/<part>.json`, committed so that a part
+measured alone in a fresh checkout keeps the other parts' figures, and the README's Benchmarks
+section is re-rendered from the latest result of every part. `--quick` (1M rows, one run, three
+drops) is for development: its results go to `bench/results/quick/` (not committed) and the
+README is left alone, so a quick check never replaces the figures of a full run.
 """
 
 from __future__ import annotations

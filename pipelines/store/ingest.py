@@ -33,7 +33,7 @@ from pipelines.store.conform import (
     upgrade_text_only,
 )
 from pipelines.store.facts import ensure_facts
-from pipelines.store.scratch import scratch_folder
+from pipelines.store.scratch import scratch_folder, sweep
 from pipelines.store.warehouse import (
     fill,
     quote_identifier,
@@ -491,6 +491,7 @@ def receive_feed(
     """Receive every file in the feed's landing folder that the ledger has not seen."""
     contract = load_contract(feed)
     settle_interrupted(con, feed)
+    sweep(con)  # what readings killed midway left in the scratch folder
     received = [
         receive(con, landing, archive_root, contract, path) for path in landing_files(landing, feed)
     ]

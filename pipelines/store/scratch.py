@@ -4,7 +4,8 @@ Reading a national file writes gigabytes of scratch (a GB18030 file re-encoded t
 DuckDB read before they reach their raw file). In the system's temporary directory they landed
 on a disk not sized for them (often memory), and a run killed while reading left them there for
 good. Here they go to `<warehouse>.scratch/`, on the warehouse's own disk, each in a folder named
-after the process that reads; each reading first removes the folders of processes that are gone.
+after the process that reads; each feed's receiving first removes the folders of processes that
+are gone.
 """
 
 from __future__ import annotations
@@ -31,13 +32,13 @@ def root(con: duckdb.DuckDBPyConnection) -> Path:
     return warehouse.with_name(warehouse.name + ".scratch")
 
 
-def sweep(folder: Path) -> list[Path]:
-    """Remove the scratch folders in `folder` whose process is gone; the folders removed.
+def sweep(con: duckdb.DuckDBPyConnection) -> list[Path]:
+    """Remove the warehouse's scratch folders whose process is gone; the folders removed.
 
     A folder's name starts with its process's id. A process id the system gave again to a
     new process keeps the old folder until that one ends too: nothing in use is removed."""
     removed = []
-    for left in folder.glob("*-*"):
+    for left in root(con).glob("*-*"):
         pid = left.name.split("-", 1)[0]
         if not pid.isdigit() or left.is_symlink() or not left.is_dir() or process_alive(int(pid)):
             continue
@@ -48,10 +49,8 @@ def sweep(folder: Path) -> list[Path]:
 
 @contextmanager
 def scratch_folder(con: duckdb.DuckDBPyConnection) -> Iterator[Path]:
-    """A new scratch folder for this process, deleted when the reading is done; the folders
-    that killed readings left are removed first."""
+    """A new scratch folder for this process, deleted when the reading is done."""
     folder = root(con)
     folder.mkdir(parents=True, exist_ok=True)
-    sweep(folder)
     with tempfile.TemporaryDirectory(prefix=f"{os.getpid()}-", dir=folder) as made:
         yield Path(made)

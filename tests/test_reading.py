@@ -142,8 +142,14 @@ def test_bracketed_units_and_project_synonyms(con, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "label", ["合计", "小计", "总计", " 合计 ", "合 计", "合计：", "总 计", "全区合计", "本月小计"]
-)
+    "label",
+    [
+        "合计", "小计", "总计", " 合计 ", "合 计", "合计：", "总 计", "全区合计", "本月小计",
+        # 共计 and 汇总 (Excel's own total row), a longer or Latin-lettered prefix, a note after
+        "共计", "汇总", "汇 总", "哈尔滨新区合计", "A级景区小计", "合计（全区）",
+        "全区总计（含乡村游）", "乡村旅游点小计：",
+    ],
+)  # fmt: skip
 def test_total_rows_are_dropped(con, tmp_path: Path, label: str) -> None:
     rows = [HEADER, DATA[0], [label, "", "", "", "585", ""]]
     path = write_csv(tmp_path / "招商.csv", rows)

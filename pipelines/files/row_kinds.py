@@ -15,10 +15,15 @@ from pipelines.store.warehouse import quote_identifier, table_kind
 # RE2 patterns for DuckDB, whose \s does not match the ideographic space U+3000 (\p{Z} does).
 _SPACE = r"[\s\p{Z}]*"
 FOOTER_CELL = rf"^{_SPACE}({LABEL_ALTERNATIVES}){_SPACE}[:：]"
-# A whole cell reading 合计 / 总计 (or 小计), spaced or not, maybe prefixed (全区合计) or with
-# a colon after it.
-TOTAL_CELL = rf"^{_SPACE}\p{{Han}}{{0,4}}{_SPACE}[合总]{_SPACE}计{_SPACE}[:：]?{_SPACE}$"
-SUBTOTAL_CELL = rf"^{_SPACE}\p{{Han}}{{0,4}}{_SPACE}小{_SPACE}计{_SPACE}[:：]?{_SPACE}$"
+# A whole cell naming a total: 合计, 总计, 共计 or 汇总 (Excel's own total row in Chinese), or
+# 小计, spaced or not; after what it totals (全区合计, 哈尔滨新区合计, A级景区小计), maybe with a
+# colon or a bracketed note after it (合计（全区）, 全区总计（含乡村游）). A row so labelled that
+# is read as data is one more item holding the sum of the others: a tourism file's 哈尔滨新区合计
+# doubled the month's revenue.
+_TOTALLED = rf"^{_SPACE}[\p{{Han}}A-Za-z0-9Ａ-Ｚａ-ｚ０-９]{{0,16}}{_SPACE}"
+_NOTE = rf"{_SPACE}[:：]?{_SPACE}([(（][^)）]{{0,30}}[)）])?{_SPACE}$"
+TOTAL_CELL = rf"{_TOTALLED}([合总共]{_SPACE}计|汇{_SPACE}总){_NOTE}"
+SUBTOTAL_CELL = rf"{_TOTALLED}小{_SPACE}计{_NOTE}"
 
 
 # Rows below a header that hold no item of their own, each kind told by a pattern over its
@@ -42,7 +47,7 @@ COLUMN_LABEL = r"^(栏次|栏号|行次|甲|乙)$"
 # A row that is one short mark (空, 无, 暂无, 未填…) and a section heading's start (一、, （二）)
 # are alternatives of the same pattern, anchored, so each row's text is scanned once.
 HINT = (
-    "计|:|：|其中|栏|以下|空白|无数据|无记录|无内容|本页|此页|甲"
+    r"计|汇[\s\p{Z}]*总|:|：|其中|栏|以下|空白|无数据|无记录|无内容|本页|此页|甲"
     r"|^[\s\p{Z}]*[(（]?(为|暂)?(空|无|未填)[)）。.]?[\s\p{Z}]*$"
     r"|^[\s\p{Z}]*([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])"
 )

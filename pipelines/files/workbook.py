@@ -32,8 +32,12 @@ from pipelines.files.templates import example_marks
 # Excel keeps 15 significant digits: from 10^15 on, a whole number has lost digits (an 18-digit
 # code typed into a number cell ends in zeros), and General shows it in scientific notation.
 LOST_DIGITS_FROM = 1e15
-# A 合计/小计/总计 cell, or a labelled footer (填报人：…): not a data row of a template copy.
-_TOTAL = re.compile(r"^\s*\S{0,4}\s*[合总小]\s*计\s*[:：]?\s*$")
+# A total's cell (合计, 共计, 汇总, 小计… as `row_kinds.TOTAL_CELL` and `SUBTOTAL_CELL` read
+# them in DuckDB; Python's re has no \p{Han}), or a labelled footer (填报人：…): not a data row
+# of a template copy.
+_TOTAL = re.compile(
+    r"^\s*\S{0,16}\s*([合总共小]\s*计|汇\s*总)\s*[:：]?\s*([(（][^)）]{0,30}[)）])?\s*$"
+)
 
 
 def scientific(value: float) -> str:

@@ -129,6 +129,40 @@ def test_file_with_mostly_bad_rows_is_rejected_naming_a_row(con, settings: Setti
     assert "第3行 D 列（旅游收入）：“旅游收入”不能为负数" in ledger["message_zh"]
 
 
+@pytest.mark.parametrize(
+    ("feed", "rows", "ranges"),
+    [
+        (TOURISM, tourism_rows(4), ["2024年1-3月", "1—3月", "2024.1-2024.3"]),
+        (ENTERPRISES, enterprise_rows(4), ["2024年1月至3月", "2024-01~2024-03", "１-３月"]),
+    ],
+)
+def test_a_range_of_months_in_a_monthly_feed_is_quarantined(
+    con, settings: Settings, feed: str, rows: list[dict], ranges: list[str]
+) -> None:
+    """A monthly feed's 报告期 written as a range (1-3月) comes with the year's figures so far,
+    which the month parser would read as March's own: each such row is held, naming the range,
+    and a plain month beside them (2024-03, 2024年3月) is not."""
+    for row, period in zip(rows[1:], ranges, strict=True):
+        row["period"] = period
+    rows[0]["period"] = "2024年3月"
+    department = "culture_tourism" if feed == TOURISM else "market_regulation"
+    drop_csv(settings, feed, department, "一季度.csv", rows)
+    (submission_id,) = submit(con, settings, feed).values()
+    held = quarantine(con, submission_id)
+    # A range the month parser cannot read at all is a month_format finding as well.
+    assert {row for row, *_ in held} == {3, 4, 5}
+    assert [(row, found) for row, _, rule, found, _, _ in held if rule == "period_is_a_range"] == [
+        (3, ranges[0]),
+        (4, ranges[1]),
+        (5, ranges[2]),
+    ]
+    assert ledger_row(con, submission_id)["status"] == "rejected"  # 3 of 4 rows held
+    assert (
+        "“报告期”为月份区间（如“1-9月”），对应的是累计数"
+        in ledger_row(con, submission_id)["message_zh"]
+    )
+
+
 def test_value_outside_the_allowed_list_is_quarantined(con, settings: Settings) -> None:
     rows = enterprise_rows(10)
     rows[0]["event_type"] = "注销"

@@ -7,6 +7,7 @@ Tier: SQL macros on a real in-memory DuckDB, one value at a time.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import duckdb
 import pytest
@@ -78,3 +79,28 @@ def test_parse_month_takes_the_year_from_a_column_of_the_row(con) -> None:
         "v(t, y)"
     ).fetchall()
     assert rows == [(dt.date(2023, 3, 1),), (dt.date(2024, 4, 1),), (dt.date(2022, 5, 1),)]
+
+
+NUMBERS = [
+    ("1234.5", Decimal("1234.5")),  # the template's form
+    ("1,234.5", Decimal("1234.5")),
+    ("12,345,678.50", Decimal("12345678.5")),
+    ("１，２３４", Decimal("1234")),  # full-width digits and comma
+    (" 1 234\u3000", Decimal("1234")),  # spaces, an ideographic one
+    ("(1,234.5)", Decimal("-1234.5")),  # an accounting negative
+    ("-1,234", Decimal("-1234")),
+    ("+1,234", Decimal("1234")),
+    ("12.3%", Decimal("12.3")),  # percentage points
+    ("345,6", None),  # a decimal comma: 345.6 meant, never 3456
+    ("120，5", None),
+    ("1,2345", None),  # a comma that groups no thousands
+    ("1,234,56", None),
+    ("1.2万", None),  # a unit in the cell is the unit rules' business
+    ("", None),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NUMBERS)
+def test_parse_number_drops_a_comma_only_where_it_groups_thousands(con, text, expected) -> None:
+    assert con.execute("select parse_number(?)", [text]).fetchone()[0] == expected

@@ -16,20 +16,26 @@ create or replace macro fold_text(t) as regexp_replace(
     'g'
 );
 
--- Numbers: thousands separators and spaces dropped, "12.3%" read in percentage points (the unit
--- the contracts use for rates), accounting negatives "(1,234.5)" read as -1234.5. The scale is
--- wide so that a unit conversion (亿元 to 万元) in the typed views loses no digits.
+-- Numbers: spaces dropped, and commas where they group thousands (1,234,567.5); "12.3%" read in
+-- percentage points (the unit the contracts use for rates), accounting negatives "(1,234.5)" read
+-- as -1234.5. A comma that groups no thousands is no number: 345,6 is a decimal comma, and
+-- dropping it read 345.6 as 3456. The scale is wide so that a unit conversion (亿元 to 万元) in
+-- the typed views loses no digits.
 -- Each parser first takes the form a template produces (1234.5, 2024-03-05, 2024-03) directly:
 -- most rows of a large feed are in it, and the general path costs several regexes per value.
 create or replace macro parse_number(t) as case
     when regexp_full_match(t, '-?\d+(\.\d+)?') then try_cast(t as decimal(28, 10))
-    else try_cast(
-        regexp_replace(
-            regexp_replace(regexp_replace(fold_text(t), '[,\s\p{Z}]', '', 'g'), '%$', ''),
-            '^\((.*)\)$',
-            '-\1'
-        ) as decimal(28, 10)
-    )
+    else list_transform(
+        [regexp_replace(fold_text(t), '[\s\p{Z}]', '', 'g')],
+        lambda s: case
+            when contains(s, ',') and not regexp_full_match(s, '[(+-]?\d{1,3}(,\d{3})+(\.\d+)?%?\)?')
+                then null
+            else try_cast(
+                regexp_replace(regexp_replace(replace(s, ',', ''), '%$', ''), '^\((.*)\)$', '-\1')
+                as decimal(28, 10)
+            )
+        end
+    )[1]
 end;
 
 -- A date from its parts; null when they name no day (2024-02-30).

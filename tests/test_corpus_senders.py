@@ -439,6 +439,26 @@ def test_footer_naming_another_department_is_refused_naming_both(desk: Desk) -> 
     )
 
 
+@pytest.mark.parametrize(
+    ("footer", "label"),
+    [
+        ("报送单位：哈尔滨新区科技和工业信息化局", "报送单位"),
+        ("填报单位（盖章）：哈尔滨新区科技和工业信息化局", "填报单位"),
+        ("填表单位(公章)： 哈尔滨新区科技和工业信息化局", "填表单位"),
+    ],
+)
+def test_a_sender_named_under_another_label_or_a_seal_note_is_refused_too(
+    desk: Desk, footer: str, label: str
+) -> None:
+    """报送单位 and 填表单位 name the sender as 填报单位 does, and a seal note (（盖章）) between
+    the label and its colon changes nothing: each footer names another department."""
+    book = enterprise_book("2024年3月新登记企业情况表", footer)
+    submission = desk.drop("enterprise_registrations", "market_regulation", "3月.xlsx", book)
+    english, chinese = desk.refused(submission)
+    assert f"but its {label} (哈尔滨新区科技和工业信息化局) names 科技和工业信息化局" in english
+    assert f"但其{label}（哈尔滨新区科技和工业信息化局）写的是“科技和工业信息化局”" in chinese
+
+
 def test_title_naming_another_department_by_its_short_name_is_refused(desk: Desk) -> None:
     rows = [
         ["哈尔滨新区发改局2024年3月省市重点项目推进情况表", "", "", "", "", ""],

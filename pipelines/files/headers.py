@@ -25,7 +25,10 @@ HEADER_SEARCH_ROWS = 30
 LABELS = sorted(
     (
         "填报单位",
+        "报送单位",
+        "填表单位",
         "填报人",
+        "填表人",
         "审核人",
         "联系电话",
         "填报日期",
@@ -43,7 +46,9 @@ LABELS = sorted(
     reverse=True,
 )
 LABEL_ALTERNATIVES = "|".join(LABELS)
-LABELLED_VALUE = re.compile(rf"(?<!\S)({LABEL_ALTERNATIVES})\s*[:：]\s*")
+# A short note in brackets may stand between a label and its colon: 填报单位（盖章）：….
+LABEL_NOTE = r"([(（][^)）:：]{0,8}[)）])?"
+LABELLED_VALUE = re.compile(rf"(?<!\S)({LABEL_ALTERNATIVES})\s*{LABEL_NOTE}\s*[:：]\s*")
 
 
 TITLE_YEAR = re.compile(r"(\d{4})\s*年")

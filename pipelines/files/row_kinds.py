@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.files.headers import LABEL_ALTERNATIVES
+from pipelines.files.headers import LABEL_ALTERNATIVES, LABEL_NOTE
 from pipelines.store.warehouse import quote_identifier, table_kind
 
 # RE2 patterns for DuckDB, whose \s does not match the ideographic space U+3000 (\p{Z} does).
 _SPACE = r"[\s\p{Z}]*"
-FOOTER_CELL = rf"^{_SPACE}({LABEL_ALTERNATIVES}){_SPACE}[:：]"
+FOOTER_CELL = rf"^{_SPACE}({LABEL_ALTERNATIVES}){_SPACE}{LABEL_NOTE}{_SPACE}[:：]"
 # A whole cell naming a total: 合计, 总计, 共计 or 汇总 (Excel's own total row in Chinese), or
 # 小计, spaced or not; after what it totals (全区合计, 哈尔滨新区合计, A级景区小计), maybe with a
 # colon or a bracketed note after it (合计（全区）, 全区总计（含乡村游）). A row so labelled that

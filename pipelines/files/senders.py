@@ -51,7 +51,7 @@ SHORT_NAMES = {
     "agriculture": ("农业局", "农业农村局", "农委"),
 }
 # The labelled lines above or below a table that name the sending unit.
-SENDER_LABELS = ("填报单位", "报送单位")
+SENDER_LABELS = ("填报单位", "报送单位", "填表单位")
 SHOWN_ROWS = 5
 
 

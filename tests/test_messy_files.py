@@ -268,6 +268,40 @@ def test_merged_header_and_period_merged_down_the_rows(tmp_path: Path, clean_key
     assert messy == clean_key_projects
 
 
+def test_a_figure_merged_down_two_rows_is_refused_naming_the_cells(tmp_path: Path) -> None:
+    """One project in two rows with its 计划 merged over both: filled into each row as a
+    报告期 is, it would count twice. The file is refused, naming the rows and the column; the
+    same rows with the figure in one row and the other left empty are received."""
+    rows = [
+        ["报告期", "项目编号", "项目名称", "项目类别", "年度计划投资", "本年完成投资"],
+        ["2024-03", "ZD-1", "松北道路工程（一期）", "省市重点", 5000, 1234.5],
+        ["2024-03", "ZD-2", "松北道路工程（二期）", "省市重点", "", 100],
+    ]
+    settings = settings_for(tmp_path)
+    path = settings.landing / "projects" / SENDERS["projects"] / "重点.xlsx"
+    path.parent.mkdir(parents=True)
+    workbook(rows, ((1, 4, 2, 4),))(path)
+    con = duckdb.connect()
+    prepare(con)
+    [refused] = receive_feed(con, settings.landing, settings.archive, "projects")
+    assert refused.status == "rejected"
+    assert refused.message_en.startswith(
+        "Rows 2 to 3 of column E (年度计划投资) are one merged cell: its figure would count once "
+        "for each of those rows."
+    )
+    (chinese,) = con.execute(
+        "select message_zh from ledger.submissions where submission_id = ?",
+        [refused.submission_id],
+    ).fetchone()
+    assert chinese.startswith("第2至3行的E列（年度计划投资）是合并单元格")
+    # 报告期 merged down the same rows is filled into each, as before.
+    plain = receive(tmp_path / "unmerged", "projects", "重点.xlsx", workbook(rows, ((1, 0, 2, 0),)))
+    assert [(r["project_code"], r["planned_annual_investment_wan"]) for r in plain] == [
+        ("ZD-1", Decimal("5000")),
+        ("ZD-2", None),
+    ]
+
+
 def test_blank_rows_and_columns(tmp_path: Path, clean_projects) -> None:
     text = (
         ",报告期,项目编号,项目名称,,项目类别,签约日期,协议引资额\n"

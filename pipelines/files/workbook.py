@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+from pipelines.files.bounds import column_letters
 from pipelines.files.cell_formats import Overrides, number_text, workbook_overrides
 from pipelines.files.contracts import Contract
 from pipelines.files.headers import LABELLED_VALUE, HeaderMatch, match_header
@@ -166,6 +167,36 @@ def empty_copies_warning(names: list[str]) -> tuple[str, str]:
     )
 
 
+def refuse_merged_figures(merged, rows: list[list[str]], match: HeaderMatch, contract: Contract):
+    """Refuse a figure merged down several data rows. A merged cell's value fills its range
+    (`sheet_rows`), which is right for a 报告期 or a 项目类别 merged down the rows it applies to
+    and wrong for a number: a school's 1800 new places merged over its two parts became 1800
+    each. Which row the figure belongs to, or whether it is to be split, only the clerk knows."""
+    first = match.row_index + match.header_rows
+    figures = {
+        match.positions[c.name]: c
+        for c in contract.columns
+        if c.type in ("integer", "decimal") and c.name in match.positions
+    }
+    for (top, left), (bottom, right) in merged or ():
+        start = max(top, first)
+        if bottom <= start or top >= len(rows) or not (rows[top][left : left + 1] or [""])[0]:
+            continue  # one row, the header's own, or nothing in it
+        for position, column in sorted(figures.items()):
+            if left <= position <= right:
+                letter = column_letters(position + 1)
+                header = match.headers[column.name]
+                raise FileRejected(
+                    f"Rows {start + 1} to {bottom + 1} of column {letter} ({header}) are one "
+                    "merged cell: its figure would count once for each of those rows. Unmerge the "
+                    "cells and give each row its own figure (or put it in one row and leave the "
+                    "others empty), then send the file again. Nothing from this file was loaded.",
+                    f"第{start + 1}至{bottom + 1}行的{letter}列（{header}）是合并单元格：合并后的"
+                    "数字会在每一行各算一次。请取消合并，每行填写各自的数（或只在一行填写、其余"
+                    "留空）后重新报送。本文件未导入任何数据。",
+                )
+
+
 def open_workbook(path: Path) -> CalamineWorkbook:
     try:
         return CalamineWorkbook.from_path(str(path))
@@ -218,7 +249,10 @@ def choose_sheet(
     if len(filled) > 1:
         raise several_sheets([name for name, _, _ in filled])
     chosen = filled[0] if filled else found[0]
-    _, match, rows = chosen
+    name, match, rows = chosen
+    refuse_merged_figures(
+        workbook.get_sheet_by_name(name).merged_cell_ranges, rows, match, contract
+    )
     unused = [name for name, _, _ in found if name != chosen[0]]
     # A hidden sheet with nothing in it (a writer's own helper sheet) is not worth a word.
     hidden = [name for name in hidden if any(any(row) for row in workbook_sheet(name))]

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 import xlsxwriter
 
 from pipelines.checks.validation import validate_submissions
@@ -223,6 +224,41 @@ def test_people_where_visits_are_counted_is_refused(tmp_path: Path) -> None:
         "第 C 列（接待游客（万人））的单位为“万人”，而模板“接待游客”的单位为“人次”，"
         "两者不是同一种计量，无法换算：请按“人次”填报后重新报送。"
     )
+
+
+def test_a_unit_spaced_inside_its_brackets_is_read_whole(tmp_path: Path) -> None:
+    # 万　元 (an ideographic space, as a title is centred) is 万元, never its last word 元;
+    # 万 人次 is 万人次.
+    text = csv_file(
+        "报告期,景区或类别,接待游客（万 人次）,旅游收入（万\u3000元）",
+        "2024-03,太阳岛,1.2,345.6",
+    )
+    con = land(tmp_path, "tourism_revenue", "旅游.csv", text)
+    assert loaded(con, "tourism_revenue", "visitors", "revenue_wan") == [(2, 12_000, D("345.6"))]
+    assert columns_read(con, "visitors", "revenue_wan") == [
+        ("接待游客（万 人次）", "万人次", D("10000"), "C"),
+        ("旅游收入（万\u3000元）", "万元", D("1"), "D"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "header, line", [("协议引资额（亿）", "（单位：万元）"), ("协议引资额", "单位：亿")]
+)
+def test_a_magnitude_with_no_unit_is_refused_naming_it(
+    tmp_path: Path, header: str, line: str
+) -> None:
+    # （亿） or 单位：亿 says 亿 of something: taken for nothing, 12.5 亿元 loaded as 12.5 万元.
+    text = csv_file(
+        "哈尔滨新区2024年3月招商引资项目情况表",
+        line,
+        f"报告期,项目编号,项目名称,项目类别,{header}",
+        "2024-03,ZS-1,冰雪装备产业园,招商引资,12.5",
+    )
+    en, zh = refused(land(tmp_path, "projects", "招商.csv", text))
+    assert en.startswith(f"Column E ({header}) is given in 亿, but the template's 协议引资额 is in")
+    assert "亿 names a magnitude but no unit" in en
+    assert f"第 E 列（{header}）的单位为“亿”" in zh
+    assert "“亿”只有数量级、没有计量单位（应写作“亿元”“亿人次”等）" in zh
 
 
 def test_a_unit_line_in_mu_over_amounts_is_refused(tmp_path: Path) -> None:

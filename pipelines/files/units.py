@@ -49,14 +49,20 @@ ALIASES = {"人民币元": "元", "万元人民币": "万元", "亿元人民币"
 # What a word must look like to be taken for a unit (rather than a note such as 含税 or a
 # format hint such as 年/月/日): an optional magnitude, then a unit of money, people, things,
 # weight, area or length. Recognised so that one the contract cannot take is refused by name.
-_MAGNITUDE = r"(?:十|百|千|万|十万|百万|千万|亿|万亿)?"
+_MAGNITUDES = "十|百|千|万|十万|百万|千万|亿|万亿"
+_MAGNITUDE = rf"(?:{_MAGNITUDES})?"
 _BASE = (
     r"(?:元|人民币元|美元|港元|港币|欧元|日元|英镑|卢布|韩元|"
     r"人次|人|户|家|个|件|辆|台|套|所|座|项|次|床|间|张|名|头|只|"
     r"吨|公斤|千克|克|斤|亩|公顷|平方米|平方公里|㎡|米|公里|千米|千瓦|千瓦时|度|立方米|"
     r"标准箱|架次|艘)"
 )
-UNIT_WORD = re.compile(rf"{_MAGNITUDE}{_BASE}(?:人民币)?|%|％|‰|百分点|百分比")
+# A magnitude alone (（亿）, 单位：万) is a unit too, one no column converts from: 亿 of what is
+# for the clerk to say, and passing over it took 12.5 亿 for 12.5 万元.
+BARE_MAGNITUDES = ("十万", "百万", "千万", "万亿", "亿", "万", "千")
+UNIT_WORD = re.compile(
+    rf"{_MAGNITUDE}{_BASE}(?:人民币)?|%|％|‰|百分点|百分比|{'|'.join(BARE_MAGNITUDES)}"
+)
 _UNIT_TEXT = re.compile(rf"^(?:(?:金额|计量)?单位\s*[:：]?\s*)?({UNIT_WORD.pattern})$")
 _BRACKETED = re.compile(r"[(\[【{]([^)\]】}]*)[)\]】}]")
 # A unit after a separator at a header's end: 投资额/亿元, 投资额 亿元, 投资额：亿元.
@@ -66,8 +72,13 @@ _RATE_END = re.compile(r"^(.*?[^\s%‰])\s*(%|‰)$")
 _LINE_SEPARATORS = re.compile(r"[,，、;；/／\s]+")
 
 
+# A space typed inside a unit (万　元, 亿 元, 万 人次): the unit is the words together, never
+# the last of them alone (元 for 万元 loaded figures ten thousand times too small).
+_SPACED_UNIT = re.compile(rf"({_MAGNITUDES})\s+(?={_BASE})")
+
+
 def fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").strip()
+    return _SPACED_UNIT.sub(r"\1", unicodedata.normalize("NFKC", text or "").strip())
 
 
 def as_unit(text: str) -> str | None:
@@ -186,7 +197,10 @@ def refuse_unit(column: Column, unit: str, position: int, header: str) -> None:
     if unit_factor(unit, column.unit) is not None:
         return
     letter = bounds.column_letters(position + 1)
-    if measure_of(unit) == "amount":
+    if unit in BARE_MAGNITUDES:
+        why_en = f"{unit} names a magnitude but no unit ({unit}元? {unit}人次?)"
+        why_zh = f"“{unit}”只有数量级、没有计量单位（应写作“{unit}元”“{unit}人次”等）"
+    elif measure_of(unit) == "amount":
         why_en, why_zh = "no exchange rate is configured", "系统未配置汇率，无法换算"
     else:
         why_en, why_zh = "it is not a unit of the same measure", "两者不是同一种计量，无法换算"

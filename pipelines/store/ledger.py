@@ -213,6 +213,7 @@ def record_verdict(
         con.execute("delete from ledger.quarantine where submission_id = ?", [submission_id])
         if verdict.finding_count:
             quarantine(con, feed, submission_id)
+        record_periods(con, feed, submission_id, kept_only=status != "rejected")
         con.execute(
             "update ledger.submissions set status = ?, rows_accepted = ?, rows_quarantined = ?, "
             "message_en = ?, message_zh = ?, validated_at = ? where submission_id = ?",
@@ -235,6 +236,26 @@ def record_verdict(
                 {"en": warning[0], "zh": warning[1], "id": submission_id},
             )
     return status
+
+
+def record_periods(
+    con: duckdb.DuckDBPyConnection, feed: str, submission_id: str, *, kept_only: bool
+) -> None:
+    """The months the submission covers, worked out again from its rows at each verdict: for a
+    file accepted, the months of the rows that count, so a month whose every row quarantine held
+    back is not the file's to replace (a row pasted from last month's file into this month's,
+    held for its date, made the file the current one for last month, and last month's accepted
+    rows were gone from the scorecard); for a file refused, every month it is about, which the
+    scorecard shows as refused."""
+    typed = f"staging.{feed}{TYPED_SUFFIX}"
+    con.execute("delete from ledger.submission_periods where submission_id = ?", [submission_id])
+    con.execute(
+        f"insert into ledger.submission_periods select distinct t.submission_id, t.period "
+        f"from {typed} t where t.submission_id = $id and t.period is not null and (not $kept "
+        "or not exists (select 1 from ledger.quarantine q where q.submission_id = t.submission_id "
+        "and q.row_number = t.row_number))",
+        {"id": submission_id, "kept": kept_only},
+    )
 
 
 def pending(con: duckdb.DuckDBPyConnection, feed: str) -> list[str]:

@@ -16,7 +16,6 @@ file carrying the line 说明：数据已核实 is accepted and the ledger keeps
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import zipfile
@@ -394,34 +393,6 @@ def test_a_correction_dropping_most_of_a_register_is_held_naming_what_would_disa
         "第一小学",
         "第三中学",
         "第二小学",
-    ]
-
-
-def test_a_months_row_in_the_next_months_file_is_held_not_taken_for_that_month(con, settings):
-    """August's file lists three scenic areas. September's carries its three and one row still
-    saying 2024-08 (pasted from August's): as a file for August it would leave one area of
-    three, so it is held naming the areas that would vanish, and August stays as accepted."""
-    header = ["报告期", "景区或类别", "接待游客", "旅游收入"]
-    august = [["2024-08", "金河湾湿地", 1000, 90], ["2024-08", "伏尔加庄园", 2000, 180],
-              ["2024-08", "融创乐园", 3000, 250]]  # fmt: skip
-    first = send(con, settings, "tourism_revenue", "culture_tourism", "8月.csv",
-                 csv_file(header, *august))  # fmt: skip
-    assert first["status"] == "accepted"
-    september = csv_file(
-        header,
-        *[["2024-09", area, visitors + 100, revenue + 10] for _, area, visitors, revenue in august],
-        ["2024-08", "太阳岛", 500, 150],
-    )
-    result = send(con, settings, "tourism_revenue", "culture_tourism", "9月.csv", september)
-    assert result["status"] == "rejected"
-    assert result["message_zh"] == (
-        "退回（待核实）：更正将删去已接收清单的一半以上：2024-08的清单：更正后将由已接收的3项减为"
-        "1项，以下3项将不再出现：伏尔加庄园、融创乐园、金河湾湿地。" + ASK_TO_CONFIRM_ZH
-    )
-    assert staged(con, "tourism_revenue", "period, area, revenue_wan") == [
-        (dt.date(2024, 8, 1), "伏尔加庄园", Decimal("180")),
-        (dt.date(2024, 8, 1), "融创乐园", Decimal("250")),
-        (dt.date(2024, 8, 1), "金河湾湿地", Decimal("90")),
     ]
 
 

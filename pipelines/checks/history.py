@@ -6,10 +6,10 @@ typed in 元. Row rules cannot see that, because the evidence is in earlier file
 figure is set beside the figure it should resemble (the same project's, scenic area's, metric's or
 school's last figure, accepted or sent in the same run; for a seasonal flow the median of its
 previous twelve months; for a completed amount, the plan on its own row), and a correction of a
-register (a snapshot's items, a flow's areas) beside the register it replaces. The SQL in
-`sql/history/` builds those pairs as one frame; the judgement is a GX suite,
-`expectations/history/doubts.json` (how many times apart is too far, how much of a register may
-vanish), run by the same two engines as the feeds' suites, so both agree.
+snapshot register beside the register it replaces. The SQL in `sql/history/` builds those pairs
+as one frame; the judgement is a GX suite, `expectations/history/doubts.json` (how many times
+apart is too far, how much of a register may vanish), run by the same two engines as the feeds'
+suites, so both agree.
 
 A finding does not quarantine a row: a unit slip affects the whole file. The ledger holds the file
 and says what looks wrong and what would change, unless the file carries the department's
@@ -160,10 +160,8 @@ def pair_selects(contract: Contract) -> list[str]:
 
 
 def register_item(contract: Contract) -> str | None:
-    """The column naming an item of a register: a snapshot's projects or schools, a monthly
-    flow's scenic areas (a September file carrying one row of August would replace August's
-    areas with that one); None where items take several columns or the feed has none."""
-    if contract.kind not in ("snapshot", "flow"):
+    """The column naming an item of a snapshot register, or None for other feeds."""
+    if contract.kind != "snapshot":
         return None
     items = [c for c in contract.business_key if c != "period"]
     return items[0] if len(items) == 1 else None

@@ -1,5 +1,4 @@
--- A register (a snapshot's projects or schools, a flow's scenic areas) sent again for a month
--- already sent, alone or as a row of another month's file: the items
+-- A snapshot register (projects, school places) sent again for a month already sent: the items
 -- of the register it would replace that it drops. The register replaced is the latest of the
 -- accepted one in force and any sent earlier in the same batch (not judged yet, but what the
 -- clerk sent before). Filled in by pipelines/checks/history.py: {typed} is the feed's typed

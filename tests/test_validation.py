@@ -7,6 +7,7 @@ feed's suite from expectations/*.json and recorded with `ledger.record_verdict`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -159,6 +160,23 @@ def test_a_range_of_months_in_a_monthly_feed_is_quarantined(
     assert ledger_row(con, submission_id)["status"] == "rejected"  # 3 of 4 rows held
     assert (
         "“报告期”为月份区间（如“1-9月”），对应的是累计数"
+        in ledger_row(con, submission_id)["message_zh"]
+    )
+
+
+def test_a_month_still_to_come_is_quarantined_as_a_mistyped_year(con, settings: Settings) -> None:
+    """2042-03 for 2024-03: a file reports months gone by, so a period after this month is held,
+    asking about the year; this month itself is no future month."""
+    rows = tourism_rows(6)
+    rows[2]["period"] = "2042-03"
+    rows[3]["period"] = dt.date.today().strftime("%Y-%m")
+    drop_csv(settings, TOURISM, "culture_tourism", "2024-03.csv", rows)
+    (submission_id,) = submit(con, settings, TOURISM).values()
+    assert [(row, rule, found) for row, _, rule, found, _, _ in quarantine(con, submission_id)] == [
+        (4, "period_in_future", "2042-03")
+    ]
+    assert (
+        "“报告期”是尚未到来的月份：年份是否填错（如把2024写成2042）？"
         in ledger_row(con, submission_id)["message_zh"]
     )
 

@@ -76,12 +76,14 @@ class Verdict:
 def input_sql(contract: Contract) -> str:
     """The rows the suite reads, for the submissions in `$submission_ids`: the typed rows with
     their text as received, the end and year of the reporting period (dates must fall inside
-    it), and the feed's own context columns from `sql/validation/<feed>.sql` where it has one
+    it) and how far it lies ahead of today (a month to come is a mistyped year: 2042 for 2024), and the feed's own context columns from `sql/validation/<feed>.sql` where it has one
     (last month's figure, for instance)."""
     context = SQL_ROOT / "validation" / f"{contract.feed}.sql"
     joined = context.exists()
     return (
-        "select t.*, last_day(t.period) as period__end, year(t.period) as period__year"
+        "select t.*, last_day(t.period) as period__end, year(t.period) as period__year, "
+        # How many months after this one the period is: a file reports months gone by.
+        "datediff('month', date_trunc('month', current_date), t.period) as period__months_ahead"
         f"{', x.* exclude (submission_id, row_number)' if joined else ''} "
         f"from {typed_view(contract)} t "
         + (

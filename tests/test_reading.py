@@ -156,6 +156,22 @@ def test_total_rows_are_dropped(con, tmp_path: Path, label: str) -> None:
     assert [r[2] for r in canonical(con, path)] == ["ZS-1"]
 
 
+def test_data_below_the_end_of_table_mark_is_refused_naming_both_rows(con, tmp_path: Path) -> None:
+    """以下空白 ends the table: a row of data below it (last year's block, a draft kept below)
+    is refused naming both rows; a page's own mark (本页以下空白) ends a page, not the table."""
+    rows = [HEADER, DATA[0], ["以下空白", "", "", "", "", ""], DATA[1]]
+    path = write_csv(tmp_path / "招商.csv", rows)
+    with pytest.raises(FileRejected) as refused:
+        load_file(con, path, PROJECTS, "landed")
+    assert refused.value.message_zh == (
+        "第3行为表格结束标记（以下空白等），但其下方第4行仍有数据。请删除标记下方的行，或把标记"
+        "移到最后一行数据之后，再重新报送。本文件未导入任何数据。"
+    )
+    rows[2][0] = "本页以下空白"
+    path = write_csv(tmp_path / "招商2.csv", rows)
+    assert [r[2] for r in canonical(con, path)] == ["ZS-1", "ZS-2"]
+
+
 def test_total_row_spaced_with_ideographic_space_is_dropped(con, tmp_path: Path) -> None:
     rows = [HEADER, DATA[0], ["合\u3000计", "", "", "", "585", ""]]
     path = write_csv(tmp_path / "招商.csv", rows)

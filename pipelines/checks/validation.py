@@ -76,8 +76,9 @@ class Verdict:
 def input_sql(contract: Contract) -> str:
     """The rows the suite reads, for the submissions in `$submission_ids`: the typed rows with
     their text as received, the end and year of the reporting period (dates must fall inside
-    it) and how far it lies ahead of today (a month to come is a mistyped year: 2042 for 2024), and the feed's own context columns from `sql/validation/<feed>.sql` where it has one
-    (last month's figure, for instance)."""
+    it) and how far it lies ahead of today (a month to come is a mistyped year: 2042 for 2024),
+    and the feed's own context columns from `sql/validation/<feed>.sql` where it has one (last
+    month's figure, for instance)."""
     context = SQL_ROOT / "validation" / f"{contract.feed}.sql"
     joined = context.exists()
     return (

@@ -29,7 +29,7 @@ from pipelines.files.headers import (
     labelled_values,
 )
 from pipelines.files.rejection import FileRejected
-from pipelines.files.row_kinds import classify_rows, skipped_rows
+from pipelines.files.row_kinds import classify_rows, refuse_rows_after_the_end, skipped_rows
 from pipelines.files.workbook import load_workbook
 from pipelines.store.warehouse import quote_identifier
 
@@ -173,6 +173,7 @@ def load_file(
     describe_surroundings(con, target, match, above)
     settle_units(match, contract)
     classify_rows(con, target, match)
+    refuse_rows_after_the_end(con, target, match.width)
     # The reader's own warnings (hidden sheets not read) come first.
     match.warnings = [
         *match.warnings,

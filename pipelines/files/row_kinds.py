@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.files.headers import LABEL_ALTERNATIVES, LABEL_NOTE
+from pipelines.files.rejection import FileRejected
 from pipelines.store.warehouse import quote_identifier, table_kind
 
 # RE2 patterns for DuckDB, whose \s does not match the ideographic space U+3000 (\p{Z} does).
@@ -220,6 +221,29 @@ def classify_rows(con: duckdb.DuckDBPyConnection, target: str, match) -> None:
     if found:
         writable(con, target)
         con.execute(f"update {table} set row_kind = 'repeated_header' {where}", params)
+
+
+def refuse_rows_after_the_end(con: duckdb.DuckDBPyConnection, target: str, width: int) -> None:
+    """Refuse a file with data rows below its 以下空白: the mark says the table ends there, so
+    rows below it are another table (上年同期, a draft kept below) or the mark is misplaced, and
+    which of them counts only the clerk knows. A page's own mark (本页以下空白, 此页空白) ends a
+    printed page, not the table."""
+    table = quote_identifier(target)
+    cells = ", ".join(f"c{i}" for i in range(width))
+    [(end, first)] = con.execute(
+        f"with marks as (select min(row_number) as end_row from {table} "
+        f"where row_kind = 'end_marker' and not regexp_matches(concat({cells}), '本页|此页')) "
+        f"select end_row, (select min(row_number) from {table} where row_kind = 'data' "
+        f"and row_number > end_row) from marks"
+    ).fetchall()
+    if first is not None:
+        raise FileRejected(
+            f"Row {end} marks the end of the table (以下空白), but row {first} below it holds "
+            "data. Delete the rows below the mark, or move the mark below the last row, and send "
+            "the file again. Nothing from this file was loaded.",
+            f"第{end}行为表格结束标记（以下空白等），但其下方第{first}行仍有数据。请删除标记"
+            "下方的行，或把标记移到最后一行数据之后，再重新报送。本文件未导入任何数据。",
+        )
 
 
 def skipped_rows(con: duckdb.DuckDBPyConnection, target: str) -> list[tuple[str, str]]:

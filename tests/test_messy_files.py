@@ -302,6 +302,35 @@ def test_a_figure_merged_down_two_rows_is_refused_naming_the_cells(tmp_path: Pat
     ]
 
 
+def test_rows_hidden_in_excel_are_read_with_a_warning_naming_them(tmp_path: Path) -> None:
+    """A scenic area hidden by hand and one filtered out are still in the file: read as data,
+    and the receipt says so by row, so a clerk who meant them out can tell."""
+    settings = settings_for(tmp_path)
+    path = settings.landing / "tourism_revenue" / SENDERS["tourism_revenue"] / "9月.xlsx"
+    path.parent.mkdir(parents=True)
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("报表")
+    rows = [["报告期", "景区或类别", "接待游客", "旅游收入"], ["2024-09", "太阳岛", 1000, 100],
+            ["2024-09", "冰雪大世界（已闭园）", 9000, 900], ["2024-09", "伏尔加庄园", 2000, 200],
+            ["2024-09", "东北虎林园", 700, 70]]  # fmt: skip
+    for r, row in enumerate(rows):
+        sheet.write_row(r, 0, row)
+    sheet.set_row(2, None, None, {"hidden": True})  # Excel row 3
+    sheet.set_row(4, None, None, {"hidden": True})  # Excel row 5, as a filter leaves it
+    book.close()
+    con = duckdb.connect()
+    prepare(con)
+    [received] = receive_feed(con, settings.landing, settings.archive, "tourism_revenue")
+    assert received.status == "received"
+    warnings = con.execute("select warnings_zh from ledger.submissions").fetchone()[0]
+    assert warnings == (
+        "第 3、5 行在 Excel 中被隐藏（或被筛选隐藏），但有数据，已按数据读取；如不应报送，"
+        "请删除这些行后重新报送。"
+    )
+    (areas,) = con.execute("select count(*) from raw.tourism_revenue").fetchone()
+    assert areas == 4
+
+
 def test_blank_rows_and_columns(tmp_path: Path, clean_projects) -> None:
     text = (
         ",报告期,项目编号,项目名称,,项目类别,签约日期,协议引资额\n"

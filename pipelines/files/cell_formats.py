@@ -251,6 +251,29 @@ def xlsx_overrides(path: Path) -> dict[str, Overrides]:
         return result
 
 
+# A row Excel does not show: hidden by hand or filtered out (both set hidden="1" on the row).
+_HIDDEN_ROW = re.compile(
+    rb"""<row\b[^>]*?\br=["'](\d+)["'][^>]*?\bhidden=["'](?:1|true)["']"""
+    rb"""|<row\b[^>]*?\bhidden=["'](?:1|true)["'][^>]*?\br=["'](\d+)["']"""
+)
+
+
+def hidden_rows(path: Path) -> dict[str, list[int]]:
+    """Each .xlsx sheet's rows Excel does not show (hidden, or filtered out), 0-based, by sheet
+    name; none for an .xls or a workbook this cannot open (calamine then speaks for it)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            _, parts = bounds.sheet_parts(archive)
+            found = {}
+            for part, name in parts.items():
+                xml = archive.read(part)
+                if b"hidden" in xml:
+                    found[name] = [int(a or b) - 1 for a, b in _HIDDEN_ROW.findall(xml)]
+            return found
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return {}
+
+
 # ---------------------------------------------------------------------------------------------
 # .xls (BIFF8)
 # ---------------------------------------------------------------------------------------------

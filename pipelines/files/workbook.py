@@ -23,11 +23,16 @@ import pyarrow as pa
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from pipelines.files.bounds import column_letters
-from pipelines.files.cell_formats import Overrides, number_text, workbook_overrides
+from pipelines.files.cell_formats import (
+    Overrides,
+    hidden_rows,
+    number_text,
+    workbook_overrides,
+)
 from pipelines.files.contracts import Contract
 from pipelines.files.headers import LABELLED_VALUE, HeaderMatch, match_header
 from pipelines.files.rejection import FileRejected
-from pipelines.files.row_kinds import materialise
+from pipelines.files.row_kinds import LISTED_ROWS, materialise
 from pipelines.files.templates import example_marks
 
 # Excel keeps 15 significant digits: from 10^15 on, a whole number has lost digits (an 18-digit
@@ -197,6 +202,34 @@ def refuse_merged_figures(merged, rows: list[list[str]], match: HeaderMatch, con
                 )
 
 
+def hidden_data_rows(hidden: list[int], rows: list[list[str]], match: HeaderMatch) -> list[int]:
+    """The rows below the header that Excel does not show (hidden, filtered out) and that hold a
+    value under a template column, as Excel numbers them."""
+    first = match.row_index + match.header_rows
+    positions = sorted(match.positions.values())
+    return [
+        index + 1
+        for index in sorted(set(hidden))
+        if first <= index < len(rows)
+        and any(p < len(rows[index]) and rows[index][p].strip() for p in positions)
+    ]
+
+
+def hidden_rows_warning(excel_rows: list[int]) -> tuple[str, str]:
+    """Rows read though Excel hides them: the clerk may have meant them out (a closed scenic
+    area hidden, a filter left on), and what was read should not surprise them."""
+    shown = excel_rows[:LISTED_ROWS]
+    more_en = f" and {len(excel_rows) - len(shown)} more" if len(excel_rows) > len(shown) else ""
+    more_zh = f"等 {len(excel_rows)} 行" if len(excel_rows) > len(shown) else ""
+    return (
+        f"Row(s) {', '.join(map(str, shown))}{more_en} are hidden in Excel (hidden or filtered "
+        "out) but hold figures, and were read as data; if they are not to be reported, delete "
+        "them and send the file again.",
+        f"第 {'、'.join(map(str, shown))} 行{more_zh}在 Excel 中被隐藏（或被筛选隐藏），但有数据，"
+        "已按数据读取；如不应报送，请删除这些行后重新报送。",
+    )
+
+
 def open_workbook(path: Path) -> CalamineWorkbook:
     try:
         return CalamineWorkbook.from_path(str(path))
@@ -253,11 +286,13 @@ def choose_sheet(
     refuse_merged_figures(
         workbook.get_sheet_by_name(name).merged_cell_ranges, rows, match, contract
     )
+    unseen = hidden_data_rows(hidden_rows(path).get(name, []), rows, match)
     unused = [name for name, _, _ in found if name != chosen[0]]
     # A hidden sheet with nothing in it (a writer's own helper sheet) is not worth a word.
     hidden = [name for name in hidden if any(any(row) for row in workbook_sheet(name))]
     warnings = [hidden_warning(hidden)] if hidden else []
     warnings += [empty_copies_warning(unused)] if unused else []
+    warnings += [hidden_rows_warning(unseen)] if unseen else []
     match.warnings = [*match.warnings, *warnings]
     return match, rows
 

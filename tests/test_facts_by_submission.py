@@ -140,11 +140,14 @@ def test_each_row_is_written_once_and_read_by_both_databases(tmp_path) -> None:
     )
 
 
-def test_a_month_whose_rows_are_all_quarantined_counts_with_no_fact_row(tmp_path) -> None:
+def test_a_month_whose_rows_are_all_quarantined_is_not_the_files_and_is_not_added_again(
+    tmp_path,
+) -> None:
     settings = settings_for(tmp_path, as_of_date="2024-04-20")
     instance = dg.DagsterInstance.ephemeral()
     # Five good rows for January; February's one row shows an Excel error: set aside (1 of 6
-    # rows is under the contract's 20% threshold), so February counts with no fact row.
+    # rows is under the contract's 20% threshold). The file brings no February figure, so it is
+    # no file for February: February stays owed, with no fact row, rather than counted as 0.
     areas = ["太阳岛", "冰雪大世界", "伏尔加庄园", "东北虎林园", "湿地公园"]
     drop_csv(settings, TOURISM, "culture_tourism", "2024-01至02.csv", [
         *[dict(period="2024-01", area=area, revenue_wan=100) for area in areas],
@@ -153,15 +156,18 @@ def test_a_month_whose_rows_are_all_quarantined_counts_with_no_fact_row(tmp_path
     first = run_refresh(settings, instance)
     assert first.success
     facts = reported(first, FACT)
-    assert (facts["periods_added"], facts["dagster/row_count"]) == (2, 5)
-    # February counts, with no fact row: its one row is in quarantine, not in the facts.
+    assert (facts["periods_added"], facts["dagster/row_count"]) == (1, 5)
     with connect(settings.warehouse) as con:
         assert con.execute(
             "select period from marts.current_submissions where feed = ?", [TOURISM]
-        ).fetchall() == [(month(1),), (month(2),)]
+        ).fetchall() == [(month(1),)]
         assert con.execute(
             "select period, count(*) from marts.fact_tourism_revenue group by all"
         ).fetchall() == [(month(1), 5)]
+        # The held row is on record, with what to correct.
+        assert con.execute(
+            "select row_number, list(rule order by rule) from ledger.quarantine group by all"
+        ).fetchall() == [(7, ["cell_error", "decimal_format"])]
     quiet = run_refresh(settings, instance)
     assert quiet.success
     facts = reported(quiet, FACT)

@@ -258,20 +258,21 @@ _HIDDEN_ROW = re.compile(
 )
 
 
-def hidden_rows(path: Path) -> dict[str, list[int]]:
-    """Each .xlsx sheet's rows Excel does not show (hidden, or filtered out), 0-based, by sheet
-    name; none for an .xls or a workbook this cannot open (calamine then speaks for it)."""
+def hidden_rows(path: Path, sheet: str) -> list[int]:
+    """The rows of an .xlsx sheet that Excel does not show (hidden, or filtered out), 0-based;
+    none for an .xls or a workbook this cannot open (calamine then speaks for it). Only the
+    sheet read is opened: a workbook's other sheets may be as large."""
     try:
         with zipfile.ZipFile(path) as archive:
             _, parts = bounds.sheet_parts(archive)
-            found = {}
+            found = []
             for part, name in parts.items():
-                xml = archive.read(part)
+                xml = archive.read(part) if name == sheet else b""
                 if b"hidden" in xml:
-                    found[name] = [int(a or b) - 1 for a, b in _HIDDEN_ROW.findall(xml)]
+                    found += [int(a or b) - 1 for a, b in _HIDDEN_ROW.findall(xml)]
             return found
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        return {}
+        return []
 
 
 # ---------------------------------------------------------------------------------------------

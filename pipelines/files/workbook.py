@@ -172,7 +172,9 @@ def empty_copies_warning(names: list[str]) -> tuple[str, str]:
     )
 
 
-def refuse_merged_figures(merged, rows: list[list[str]], match: HeaderMatch, contract: Contract):
+def refuse_merged_figures(
+    merged, rows: list[list[str]], match: HeaderMatch, contract: Contract
+) -> None:
     """Refuse a figure merged down several data rows. A merged cell's value fills its range
     (`sheet_rows`), which is right for a 报告期 or a 项目类别 merged down the rows it applies to
     and wrong for a number: a school's 1800 new places merged over its two parts became 1800
@@ -286,7 +288,7 @@ def choose_sheet(
     refuse_merged_figures(
         workbook.get_sheet_by_name(name).merged_cell_ranges, rows, match, contract
     )
-    unseen = hidden_data_rows(hidden_rows(path).get(name, []), rows, match)
+    unseen = hidden_data_rows(hidden_rows(path, name), rows, match)
     unused = [name for name, _, _ in found if name != chosen[0]]
     # A hidden sheet with nothing in it (a writer's own helper sheet) is not worth a word.
     hidden = [name for name in hidden if any(any(row) for row in workbook_sheet(name))]

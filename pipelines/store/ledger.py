@@ -10,7 +10,7 @@ from pipelines.checks.history import PLANS, Doubt
 from pipelines.checks.validation import Finding, Verdict, quarantine
 from pipelines.files.contracts import load_contract
 from pipelines.files.period import named_months
-from pipelines.store.conform import TYPED_SUFFIX
+from pipelines.store.conform import TYPED_SUFFIX, typed_view
 from pipelines.store.warehouse import transaction
 
 
@@ -247,7 +247,7 @@ def record_periods(
     held for its date, made the file the current one for last month, and last month's accepted
     rows were gone from the scorecard); for a file refused, every month it is about, which the
     scorecard shows as refused."""
-    typed = f"staging.{feed}{TYPED_SUFFIX}"
+    typed = typed_view(load_contract(feed))
     con.execute("delete from ledger.submission_periods where submission_id = ?", [submission_id])
     con.execute(
         f"insert into ledger.submission_periods select distinct t.submission_id, t.period "
